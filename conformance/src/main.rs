@@ -1,0 +1,4 @@
+//! The `upgrade-conformance` command line.
+fn main() {
+    println!("upgrade-conformance: not built yet");
+}

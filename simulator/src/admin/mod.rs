@@ -1,0 +1,209 @@
+//! The control API under `/_sim/` (a prefix no vendor uses): health, reset, clock stepping,
+//! scenario loading, the journal and a state snapshot. Tests and operators drive the
+//! simulator through it instead of sleeping.
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::engine::{clock, clock_json, JournalQuery};
+use crate::scenario::Scenario;
+use crate::Sim;
+
+/// The admin router, to be nested under `/_sim`.
+pub fn routes() -> Router<Sim> {
+    Router::new()
+        .route("/health", get(health))
+        .route("/reset", post(reset))
+        .route("/clock", get(clock_now))
+        .route("/clock/advance", post(advance))
+        .route("/clock/run-until-idle", post(run_until_idle))
+        .route("/clock/speed", put(set_speed))
+        .route("/journal", get(journal))
+        .route("/scenario", put(load_scenario).get(get_scenario))
+        .route("/state", get(state))
+        .fallback(unknown)
+}
+
+/// Admin errors: `{"error": "..."}` with a message that says what to do.
+fn fail(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(json!({"error": message.into()}))).into_response()
+}
+
+async fn unknown(uri: axum::http::Uri) -> Response {
+    fail(
+        StatusCode::NOT_FOUND,
+        format!(
+            "no admin route {}; see README.md (health, reset, clock, clock/advance, \
+             clock/run-until-idle, clock/speed, journal, scenario, state, faults)",
+            uri.path()
+        ),
+    )
+}
+
+async fn health(State(sim): State<Sim>) -> Json<Value> {
+    let scenario = sim.scenario();
+    let w = sim.lock();
+    Json(json!({
+        "status": "ready",
+        "scenario": scenario.name,
+        "seed": w.core.seed,
+        "clock": clock_json(&w.core.clock),
+    }))
+}
+
+async fn reset(State(sim): State<Sim>) -> Response {
+    match sim.reset() {
+        Ok(()) => Json(json!({"reset": true, "clock": clock_json(&sim.lock().core.clock)}))
+            .into_response(),
+        Err(e) => fail(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+async fn clock_now(State(sim): State<Sim>) -> Json<Value> {
+    let speed = sim.speed();
+    let w = sim.lock();
+    let mut v = clock_json(&w.core.clock);
+    v["speed"] = json!(speed);
+    Json(v)
+}
+
+/// `{"seconds": N}` or `{"duration": "5m"}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AdvanceRequest {
+    seconds: Option<f64>,
+    duration: Option<String>,
+}
+
+fn parse_json<T: for<'de> Deserialize<'de>>(body: &Bytes, example: &str) -> Result<T, Response> {
+    let text = if body.iter().all(|b| b.is_ascii_whitespace()) {
+        &b"{}"[..]
+    } else {
+        &body[..]
+    };
+    serde_json::from_slice(text).map_err(|e| {
+        fail(
+            StatusCode::BAD_REQUEST,
+            format!("the body must be JSON like {example}: {e}"),
+        )
+    })
+}
+
+async fn advance(State(sim): State<Sim>, body: Bytes) -> Response {
+    let req: AdvanceRequest = match parse_json(&body, r#"{"seconds": 300} or {"duration": "5m"}"#) {
+        Ok(r) => r,
+        Err(resp) => return resp,
+    };
+    let ms = match (req.seconds, req.duration) {
+        (Some(s), None) if s.is_finite() && s >= 0.0 => (s * 1000.0).round() as u64,
+        (Some(_), None) => {
+            return fail(
+                StatusCode::BAD_REQUEST,
+                "seconds must be a non-negative number",
+            )
+        }
+        (None, Some(d)) => match clock::parse_duration(&d) {
+            Ok(ms) => ms,
+            Err(e) => return fail(StatusCode::BAD_REQUEST, e),
+        },
+        _ => {
+            return fail(
+                StatusCode::BAD_REQUEST,
+                r#"give exactly one of "seconds" (a number) or "duration" (like "5m")"#,
+            )
+        }
+    };
+    match sim.advance(ms) {
+        Ok(_) => Json(clock_json(&sim.lock().core.clock)).into_response(),
+        Err(e) => fail(StatusCode::CONFLICT, e.to_string()),
+    }
+}
+
+async fn run_until_idle(State(sim): State<Sim>) -> Response {
+    match sim.run_until_idle() {
+        Ok(_) => Json(clock_json(&sim.lock().core.clock)).into_response(),
+        Err(e) => fail(StatusCode::CONFLICT, e.to_string()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SpeedRequest {
+    speed: f64,
+}
+
+async fn set_speed(State(sim): State<Sim>, body: Bytes) -> Response {
+    let req: SpeedRequest = match parse_json(&body, r#"{"speed": 60}"#) {
+        Ok(r) => r,
+        Err(resp) => return resp,
+    };
+    if !req.speed.is_finite() || req.speed < 0.0 {
+        return fail(
+            StatusCode::BAD_REQUEST,
+            "speed must be a non-negative number (0 stops the clock)",
+        );
+    }
+    sim.set_speed(req.speed);
+    Json(json!({"speed": sim.speed()})).into_response()
+}
+
+async fn journal(
+    State(sim): State<Sim>,
+    query: Result<Query<JournalQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Query(q) = match query {
+        Ok(q) => q,
+        Err(e) => {
+            return fail(
+                StatusCode::BAD_REQUEST,
+                format!("{e}; the journal takes since=SEQ, resource=PATH, vendor=NAME, kind=request|transition|fault|event, limit=N"),
+            )
+        }
+    };
+    let w = sim.lock();
+    let entries = w.core.journal.query(&q);
+    Json(json!({
+        "dropped": w.core.journal.dropped(),
+        "capacity": w.core.journal.capacity(),
+        "entries": entries,
+    }))
+    .into_response()
+}
+
+async fn load_scenario(State(sim): State<Sim>, body: Bytes) -> Response {
+    let Ok(text) = std::str::from_utf8(&body) else {
+        return fail(
+            StatusCode::BAD_REQUEST,
+            "the scenario must be UTF-8 YAML text",
+        );
+    };
+    let scenario = match Scenario::parse(text, "PUT /_sim/scenario") {
+        Ok(s) => s,
+        Err(e) => return fail(StatusCode::BAD_REQUEST, e.to_string()),
+    };
+    let name = scenario.name.clone();
+    let seed = scenario.seed;
+    match sim.load(scenario) {
+        Ok(()) => Json(json!({"loaded": name, "seed": seed})).into_response(),
+        Err(e) => fail(StatusCode::BAD_REQUEST, e.to_string()),
+    }
+}
+
+async fn get_scenario(State(sim): State<Sim>) -> Response {
+    let s = sim.scenario();
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/yaml")],
+        s.source.clone(),
+    )
+        .into_response()
+}
+
+async fn state(State(sim): State<Sim>) -> Json<Value> {
+    Json(sim.lock().snapshot())
+}

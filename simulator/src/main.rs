@@ -1,0 +1,191 @@
+//! The `upgrade-sim` command line: parse, then call the library. Exit codes: 0 success,
+//! 1 a checked file is invalid, 2 could not run.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+use upgrade_sim::{Scenario, Sim, SimOptions};
+
+#[derive(Parser)]
+#[command(
+    name = "upgrade-sim",
+    version,
+    about = "Simulates vendors' software-upgrade REST APIs on virtual time"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve every vendor API (and the /_sim admin API) on one listener.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Scenario file; the embedded scenarios/default.yaml when absent.
+        #[arg(long)]
+        scenario: Option<PathBuf>,
+        /// Virtual seconds per wall second (0: the clock moves only through /_sim/clock).
+        #[arg(long, default_value_t = 1.0)]
+        speed: f64,
+        /// Overrides the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// Validate a scenario file and report errors with line and column.
+    CheckScenario { file: PathBuf },
+    /// Run a scenario's timeline on virtual time (no listener) and check its `expect` block.
+    Rehearse {
+        file: PathBuf,
+        /// Overrides the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Print the journal as JSON lines when done.
+        #[arg(long)]
+        journal: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve {
+            listen,
+            scenario,
+            speed,
+            seed,
+        } => match serve(listen, scenario, speed, seed) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("upgrade-sim: {e:#}");
+                ExitCode::from(2)
+            }
+        },
+        Command::CheckScenario { file } => match Scenario::from_file(&file) {
+            Ok(s) => {
+                println!(
+                    "{}: ok ({})",
+                    file.display(),
+                    if s.name.is_empty() {
+                        "unnamed"
+                    } else {
+                        &s.name
+                    }
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("upgrade-sim: {e}");
+                ExitCode::from(1)
+            }
+        },
+        Command::Rehearse {
+            file,
+            seed,
+            journal,
+        } => rehearse(&file, seed, journal),
+    }
+}
+
+fn rehearse(file: &std::path::Path, seed: Option<u64>, print_journal: bool) -> ExitCode {
+    let scenario = match Scenario::from_file(file) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("upgrade-sim: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let sim = match Sim::new(
+        scenario,
+        SimOptions {
+            seed,
+            ..SimOptions::default()
+        },
+    ) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("upgrade-sim: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    println!("rehearsing {} with seed {}", file.display(), sim.seed());
+    let outcome = match upgrade_sim::rehearsal::rehearse(&sim) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("upgrade-sim: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    if print_journal {
+        for entry in sim.lock().core.journal.iter() {
+            println!("{}", serde_json::to_string(entry).unwrap_or_default());
+        }
+    }
+    let ended = upgrade_sim::engine::clock::format_duration(outcome.ended_at_ms);
+    if outcome.failures.is_empty() {
+        let promised = if outcome.had_expectations {
+            "the expected outcome held"
+        } else {
+            "no outcome was promised"
+        };
+        println!("ended at virtual {ended}: {promised}");
+        ExitCode::SUCCESS
+    } else {
+        println!(
+            "ended at virtual {ended}: {} expectation(s) unmet:",
+            outcome.failures.len()
+        );
+        for f in &outcome.failures {
+            println!("  - {f}");
+        }
+        ExitCode::from(1)
+    }
+}
+
+fn serve(
+    listen: SocketAddr,
+    scenario: Option<PathBuf>,
+    speed: f64,
+    seed: Option<u64>,
+) -> anyhow::Result<()> {
+    let scenario = match scenario {
+        Some(path) => Scenario::from_file(&path)?,
+        None => Scenario::embedded_default()?,
+    };
+    let name = scenario.name.clone();
+    let sim = Sim::new(
+        scenario,
+        SimOptions {
+            speed,
+            seed,
+            ..SimOptions::default()
+        },
+    )?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen).await?;
+        let addr = listener.local_addr()?;
+        // One line on stdout that scripts can wait for; the seed makes every run reproducible.
+        println!(
+            "upgrade-sim listening on http://{addr} (scenario '{name}', seed {}, speed {speed})",
+            sim.seed()
+        );
+        upgrade_sim::serve(sim, listener, async {
+            let _ = tokio::signal::ctrl_c().await;
+            tracing::info!("Ctrl-C: stopping");
+        })
+        .await?;
+        Ok(())
+    })
+}

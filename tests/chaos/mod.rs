@@ -1,0 +1,1 @@
+//! Tests for chaos (filled in by its issue).

@@ -1,0 +1,1 @@
+//! Tests for conformance (filled in by its issue).

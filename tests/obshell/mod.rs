@@ -1,0 +1,1 @@
+//! Tests for obshell (filled in by its issue).

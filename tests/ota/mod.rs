@@ -1,0 +1,1 @@
+//! Tests for ota (filled in by its issue).

@@ -1,0 +1,92 @@
+//! What every end-to-end test needs: a simulator on a scenario with a pinned wall clock, and
+//! a way to call its router without a socket.
+
+#![allow(dead_code)]
+
+use axum::body::Body;
+use axum::http::{Request, Response, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+use upgrade_sim::{router, Scenario, Sim, SimOptions, WallClock};
+
+/// The wall clock tests run at: 2026-01-01T00:00:00Z, always.
+pub fn pinned_wall() -> WallClock {
+    WallClock::fixed(
+        chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .map(|d| d.to_utc())
+            .unwrap_or_default(),
+    )
+}
+
+/// A simulator on `yaml`, clock stopped, wall clock pinned.
+pub fn sim_from(yaml: &str) -> Sim {
+    let scenario = Scenario::parse(yaml, "test scenario").unwrap_or_else(|e| panic!("{e}"));
+    Sim::new(
+        scenario,
+        SimOptions {
+            speed: 0.0,
+            seed: None,
+            wall: pinned_wall(),
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e:#}"))
+}
+
+/// A simulator on the embedded default scenario.
+pub fn default_sim() -> Sim {
+    sim_from(upgrade_sim::scenario::DEFAULT_SCENARIO)
+}
+
+/// A response, read whole.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "body is not JSON ({e}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// Sends one request to the app and reads the whole reply.
+pub async fn send(sim: &Sim, req: Request<Body>) -> Reply {
+    let resp: Response<Body> = router(sim.clone())
+        .oneshot(req)
+        .await
+        .unwrap_or_else(|e| match e {});
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes().to_vec())
+        .unwrap_or_default();
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+pub fn get(path: &str) -> Request<Body> {
+    Request::get(path).body(Body::empty()).unwrap_or_default()
+}
+
+pub fn post_json(path: &str, body: &Value) -> Request<Body> {
+    Request::post(path)
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap_or_default()
+}

@@ -1,0 +1,1 @@
+//! Tests for taurusdb (filled in by its issue).

@@ -1,0 +1,1 @@
+//! Tests for unity (filled in by its issue).
