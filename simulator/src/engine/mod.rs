@@ -151,12 +151,28 @@ pub trait Model: Send {
     fn actions(&self) -> &'static [&'static str] {
         &[]
     }
+    /// Whether this vendor refuses `method path` right now, the way the real system would
+    /// (an agent restarting resets connections, a rebooting storage processor answers 503).
+    /// Asked before the request reaches a handler; the refusal is journalled as a fault.
+    fn refusal(&self, core: &Core, method: &str, path: &str) -> Option<Refusal> {
+        let _ = (core, method, path);
+        None
+    }
     /// Carries out a timeline action (a domain fault, or a client call made by the scenario
     /// itself). An error is journalled; it does not stop the run.
     fn apply(&mut self, core: &mut Core, action: &str, args: &Value) -> Result<(), String> {
         let _ = (core, args);
         Err(format!("{} has no action '{action}'", self.vendor()))
     }
+}
+
+/// How a vendor turns a request away while it cannot serve it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// Close the connection without an answer (the client sees a connection error).
+    Reset,
+    /// Answer with this status, in the vendor's own error shape.
+    Error { status: u16, message: String },
 }
 
 /// Everything that can change in a run.
