@@ -1,1 +1,2 @@
 //! Tests for chaos (filled in by its issue).
+mod timeline;
