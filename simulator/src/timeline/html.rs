@@ -208,8 +208,8 @@ fn legend(h: &mut String) {
     h.push_str(
         "<span class=\"key\"><svg width=\"14\" height=\"14\" viewBox=\"-7 -7 14 14\">\
          <path d=\"M0,-6 L5,0 L0,6 L-5,0 Z\" fill=\"#c2185b\"/></svg>fault fired</span>\n\
-         <span class=\"key\"><i class=\"sw\" style=\"background:#7b8aa3\"></i>requests \
-         (<i class=\"sw\" style=\"background:#d55e00;width:10px\"></i> answered 4xx/5xx)</span>\n\
+         <span class=\"key\"><i class=\"sw\" style=\"background:#7b8aa3;width:8px\"></i>requests \
+         <i class=\"sw\" style=\"background:#d55e00;width:8px\"></i>requests answered 4xx/5xx</span>\n\
          <span class=\"key\">faded bar: finished, nothing changed since</span>\n",
     );
     h.push_str("</div>\n");
@@ -241,19 +241,11 @@ fn axis_svg(axis: &Axis) -> String {
 fn section_html(h: &mut String, section: &Section, axis: &Axis) {
     let _ = writeln!(
         h,
-        "<details open=\"open\" class=\"vendor\" data-vendor=\"{v}\">\n<summary>{v} — {} \
-         resources, {} fault firings, {} requests</summary>",
-        section.resource_count,
-        section.loose_faults.len()
-            + section
-                .rows
-                .iter()
-                .map(|r| match r {
-                    Row::Lane(l) => l.faults.len(),
-                    Row::Collapsed { .. } => 0,
-                })
-                .sum::<usize>(),
-        section.request_count,
+        "<details open=\"open\" class=\"vendor\" data-vendor=\"{v}\">\n<summary>{v} — {}, {}, \
+         {}</summary>",
+        plural(section.resource_count, "resource", "resources"),
+        plural(section.fault_count, "fault firing", "fault firings"),
+        plural(section.request_count, "request", "requests"),
         v = esc(&section.vendor),
     );
     let has_requests = !section.requests.is_empty();
@@ -278,20 +270,13 @@ fn section_html(h: &mut String, section: &Section, axis: &Axis) {
         request_row(h, &section.requests, axis, y);
         y += LANE_HEIGHT;
     }
+    let faults_y = y;
     if has_loose {
         let _ = writeln!(
             h,
             "<text class=\"lane-name root\" x=\"8\" y=\"{}\">faults &amp; timeline actions</text>",
             round2(y + 14.0)
         );
-        for m in &section.loose_faults {
-            let x = axis.x(m.at);
-            let _ = writeln!(
-                h,
-                "<line class=\"fault-line\" x1=\"{x}\" x2=\"{x}\" y1=\"{}\" y2=\"{height}\"/>",
-                round2(y + 10.0)
-            );
-        }
         let labelled = section.loose_faults.len() <= 24;
         for m in &section.loose_faults {
             fault_marker(h, m, axis, y, labelled);
@@ -330,7 +315,21 @@ fn section_html(h: &mut String, section: &Section, axis: &Axis) {
         }
         y += LANE_HEIGHT;
     }
+    // A timeline action touches the whole vendor: a dashed line down through its lanes.
+    for m in &section.loose_faults {
+        let x = axis.x(m.at);
+        let _ = writeln!(
+            h,
+            "<line class=\"fault-line\" x1=\"{x}\" x2=\"{x}\" y1=\"{}\" y2=\"{height}\"/>",
+            round2(faults_y + 17.0)
+        );
+    }
     h.push_str("</svg>\n</details>\n");
+}
+
+/// "1 fault firing", "3 fault firings".
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn request_row(h: &mut String, bins: &[RequestBin], axis: &Axis, y: f64) {

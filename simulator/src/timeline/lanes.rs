@@ -97,6 +97,8 @@ pub struct Section {
     pub loose_faults: Vec<Mark>,
     pub requests: Vec<RequestBin>,
     pub request_count: usize,
+    /// Fault firings of this vendor, drawn or not.
+    pub fault_count: usize,
     /// Resources that have a lane (before any cap).
     pub resource_count: usize,
 }
@@ -245,6 +247,12 @@ pub fn build(entries: &[Entry], limits: Limits) -> Chart {
             continue;
         }
         let resource_count = acc.resources.len();
+        let fault_count = acc.loose_faults.len()
+            + acc
+                .resources
+                .values()
+                .map(|r| r.faults.len())
+                .sum::<usize>();
         let lanes = lanes_of(acc.resources, end, &end_at);
         let rows = collapse(lanes, limits.max_children);
         let mut kept = Vec::new();
@@ -265,6 +273,7 @@ pub fn build(entries: &[Entry], limits: Limits) -> Chart {
             loose_faults: acc.loose_faults,
             requests: bin_requests(&acc.requests, start, end, limits.request_bins),
             request_count,
+            fault_count,
             resource_count,
         });
     }
