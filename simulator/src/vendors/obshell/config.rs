@@ -230,7 +230,7 @@ fn default_stage() -> String {
 }
 
 /// Domain faults present from the start (the timeline can add more).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FaultsConfig {
     /// Nodes that fail.
@@ -245,6 +245,17 @@ pub struct FaultsConfig {
     /// How long the agent refuses connections once "Restart obshell" starts (default 0s).
     #[serde(default = "zero")]
     pub restart_refusal: String,
+}
+
+impl Default for FaultsConfig {
+    fn default() -> Self {
+        Self {
+            fail_nodes: Vec::new(),
+            agents_down: Vec::new(),
+            observers_down: Vec::new(),
+            restart_refusal: zero(),
+        }
+    }
 }
 
 fn zero() -> String {

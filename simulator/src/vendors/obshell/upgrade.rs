@@ -65,10 +65,12 @@ pub fn bind(body: &[u8], ob: bool) -> Result<Params, ObError> {
         p.freeze_server = match field(&o, "freeze_server") {
             None | Some(Value::Null) => false,
             Some(Value::Bool(b)) => *b,
-            Some(v) => return Err(ObError::bind(&format!(
+            Some(v) => {
+                return Err(ObError::bind(&format!(
                 "json: cannot unmarshal {} into Go struct field {outer}.freeze_server of type bool",
                 go_kind(v)
-            ))),
+            )))
+            }
         };
     }
     let mut missing = Vec::new();
