@@ -979,3 +979,38 @@ async fn the_same_scenario_seed_and_requests_give_identical_responses_and_journa
         "the run should include the failure"
     );
 }
+
+#[test]
+fn the_obshell_scenario_library_rehearses_to_its_promised_outcomes() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut count = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if !name.starts_with("obshell-") {
+            continue;
+        }
+        let scenario = upgrade_sim::Scenario::from_file(&path).unwrap_or_else(|e| panic!("{e}"));
+        let sim = Sim::new(
+            scenario,
+            upgrade_sim::SimOptions {
+                speed: 0.0,
+                seed: None,
+                wall: crate::support::pinned_wall(),
+            },
+        )
+        .unwrap();
+        let outcome = upgrade_sim::rehearsal::rehearse(&sim).unwrap();
+        assert!(outcome.had_expectations, "{name} promises nothing");
+        assert!(
+            outcome.failures.is_empty(),
+            "{name}: {:#?}",
+            outcome.failures
+        );
+        count += 1;
+    }
+    assert!(
+        count >= 3,
+        "expected at least three obshell scenarios, found {count}"
+    );
+}
