@@ -9,6 +9,7 @@ use std::time::Instant;
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, Method, Request};
 use tower::ServiceExt;
+use upgrade_sim::vendors::taurusdb::state::JobStatus;
 use upgrade_sim::vendors::taurusdb::{
     canonical_request, payload_hash, signature, string_to_sign, verify_signature,
 };
@@ -137,10 +138,13 @@ fn signed_requests_per_second(rt: &tokio::runtime::Runtime) {
     let mut ok = 0;
     rt.block_on(async {
         for req in requests {
-            if let Ok(resp) = app.clone().oneshot(req).await {
-                if resp.status() == 200 {
-                    ok += 1;
-                }
+            let resp = app
+                .clone()
+                .oneshot(req)
+                .await
+                .unwrap_or_else(|e| match e {});
+            if resp.status() == 200 {
+                ok += 1;
             }
         }
     });
@@ -193,7 +197,7 @@ fn batch_of_1000(rt: &tokio::runtime::Runtime) {
                 .taurusdb
                 .jobs
                 .iter()
-                .all(|j| j.status.to_string() == "Completed")
+                .all(|j| j.status == JobStatus::Completed)
         };
         if done {
             break;
