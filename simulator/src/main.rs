@@ -36,6 +36,16 @@ enum Command {
         /// Overrides the scenario's seed.
         #[arg(long)]
         seed: Option<u64>,
+        /// Also serve HTTPS, with a self-signed certificate made at start (storops uses https
+        /// and does not verify certificates).
+        #[arg(long)]
+        tls: bool,
+        /// Where HTTPS listens with --tls.
+        #[arg(long, default_value = "127.0.0.1:8443")]
+        tls_listen: SocketAddr,
+        /// With --tls, serve only HTTPS (no plain-HTTP listener).
+        #[arg(long, requires = "tls")]
+        tls_only: bool,
     },
     /// Validate a scenario file and report errors with line and column.
     CheckScenario { file: PathBuf },
@@ -48,6 +58,25 @@ enum Command {
         /// Print the journal as JSON lines when done.
         #[arg(long)]
         journal: bool,
+    },
+    /// Draw a journal as a self-contained HTML page with an SVG Gantt chart (docs/timeline.md).
+    Timeline {
+        /// A journal file: the JSON of GET /_sim/journal, a JSON array of entries, or the
+        /// output of `rehearse FILE --journal`; "-" reads standard input.
+        #[arg(long, conflicts_with = "from", required_unless_present = "from")]
+        journal: Option<PathBuf>,
+        /// A running simulator's URL (http://127.0.0.1:8080) or its /_sim/journal URL.
+        #[arg(long)]
+        from: Option<String>,
+        /// Where to write the page; standard output when absent.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Lanes on the page at most; the rest are counted in a note.
+        #[arg(long, default_value_t = 400)]
+        max_lanes: usize,
+        /// Children shown under one parent; the rest (troubled ones excepted) are summed up.
+        #[arg(long, default_value_t = 30)]
+        max_children: usize,
     },
 }
 
@@ -65,7 +94,16 @@ fn main() -> ExitCode {
             scenario,
             speed,
             seed,
-        } => match serve(listen, scenario, speed, seed) {
+            tls,
+            tls_listen,
+            tls_only,
+        } => match serve(ServeArgs {
+            listen: (!tls_only).then_some(listen),
+            tls_listen: tls.then_some(tls_listen),
+            scenario,
+            speed,
+            seed,
+        }) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("upgrade-sim: {e:#}");
@@ -95,6 +133,80 @@ fn main() -> ExitCode {
             seed,
             journal,
         } => rehearse(&file, seed, journal),
+        Command::Timeline {
+            journal,
+            from,
+            out,
+            max_lanes,
+            max_children,
+        } => timeline(
+            journal,
+            from,
+            out,
+            upgrade_sim::timeline::Limits {
+                max_lanes,
+                max_children,
+                ..Default::default()
+            },
+        ),
+    }
+}
+
+fn timeline(
+    journal: Option<PathBuf>,
+    from: Option<String>,
+    out: Option<PathBuf>,
+    limits: upgrade_sim::timeline::Limits,
+) -> ExitCode {
+    use std::io::{Read, Write};
+    let doc = match (journal, from) {
+        (_, Some(url)) => upgrade_sim::timeline::fetch(&url).map_err(|e| e.to_string()),
+        (Some(path), None) => {
+            let text = if path.as_os_str() == "-" {
+                let mut s = String::new();
+                std::io::stdin()
+                    .read_to_string(&mut s)
+                    .map(|_| s)
+                    .map_err(|e| format!("standard input: {e}"))
+            } else {
+                std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))
+            };
+            let name = path.display().to_string();
+            text.and_then(|t| upgrade_sim::timeline::parse(&t, &name).map_err(|e| e.to_string()))
+        }
+        (None, None) => Err("give --journal FILE or --from URL".to_string()),
+    };
+    let doc = match doc {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("upgrade-sim: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let html = upgrade_sim::timeline::render(&doc, &limits);
+    let written = match &out {
+        Some(path) => std::fs::write(path, &html).map_err(|e| format!("{}: {e}", path.display())),
+        None => std::io::stdout()
+            .write_all(html.as_bytes())
+            .map_err(|e| format!("standard output: {e}")),
+    };
+    match written {
+        Ok(()) => {
+            if let Some(path) = out {
+                eprintln!(
+                    "wrote {} ({} journal entries, scenario '{}', seed {})",
+                    path.display(),
+                    doc.entries.len(),
+                    doc.scenario.as_deref().unwrap_or("?"),
+                    doc.seed.map_or_else(|| "?".to_string(), |s| s.to_string())
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("upgrade-sim: {e}");
+            ExitCode::from(2)
+        }
     }
 }
 
@@ -153,39 +265,61 @@ fn rehearse(file: &std::path::Path, seed: Option<u64>, print_journal: bool) -> E
     }
 }
 
-fn serve(
-    listen: SocketAddr,
+struct ServeArgs {
+    listen: Option<SocketAddr>,
+    tls_listen: Option<SocketAddr>,
     scenario: Option<PathBuf>,
     speed: f64,
     seed: Option<u64>,
-) -> anyhow::Result<()> {
-    let scenario = match scenario {
-        Some(path) => Scenario::from_file(&path)?,
+}
+
+fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let scenario = match &args.scenario {
+        Some(path) => Scenario::from_file(path)?,
         None => Scenario::embedded_default()?,
     };
     let name = scenario.name.clone();
+    let speed = args.speed;
     let sim = Sim::new(
         scenario,
         SimOptions {
             speed,
-            seed,
+            seed: args.seed,
             ..SimOptions::default()
         },
     )?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(listen).await?;
-        let addr = listener.local_addr()?;
-        // One line on stdout that scripts can wait for; the seed makes every run reproducible.
-        println!(
-            "upgrade-sim listening on http://{addr} (scenario '{name}', seed {}, speed {speed})",
-            sim.seed()
-        );
-        upgrade_sim::serve(sim, listener, async {
+        let mut listeners = upgrade_sim::server::Listeners::default();
+        let mut urls = Vec::new();
+        if let Some(addr) = args.tls_listen {
+            let listener = tokio::net::TcpListener::bind(addr).await?;
+            urls.push(format!("https://{}", listener.local_addr()?));
+            listeners.https = Some((listener, upgrade_sim::server::self_signed_tls()?));
+        }
+        if let Some(addr) = args.listen {
+            let listener = tokio::net::TcpListener::bind(addr).await?;
+            urls.push(format!("http://{}", listener.local_addr()?));
+            listeners.http = Some(listener);
+        }
+        // One line per listener on stdout that scripts can wait for; the last one names the
+        // scenario and the seed, which makes every run reproducible.
+        let last = urls.len().saturating_sub(1);
+        for (i, url) in urls.iter().enumerate() {
+            if i == last {
+                println!(
+                    "upgrade-sim listening on {url} (scenario '{name}', seed {}, speed {speed})",
+                    sim.seed()
+                );
+            } else {
+                println!("upgrade-sim listening on {url}");
+            }
+        }
+        upgrade_sim::server::serve_on(sim, listeners, async {
             let _ = tokio::signal::ctrl_c().await;
             tracing::info!("Ctrl-C: stopping");
         })
         .await?;
-        Ok(())
+        anyhow::Ok(())
     })
 }

@@ -1,1 +1,5 @@
-//! Tests for chaos (filled in by its issue).
+//! Chaos: injected HTTP faults, vendor refusals, live injection, reproduction from a seed, the
+//! scenario library, and the timeline page.
+
+mod http_faults;
+mod timeline;
