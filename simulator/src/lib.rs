@@ -21,6 +21,7 @@ pub mod faults;
 pub mod rehearsal;
 pub mod scenario;
 pub mod server;
+pub mod timeline;
 pub mod vendors;
 
 pub use engine::{Sim, SimOptions, WallClock};

@@ -59,6 +59,25 @@ enum Command {
         #[arg(long)]
         journal: bool,
     },
+    /// Draw a journal as a self-contained HTML page with an SVG Gantt chart (docs/timeline.md).
+    Timeline {
+        /// A journal file: the JSON of GET /_sim/journal, a JSON array of entries, or the
+        /// output of `rehearse FILE --journal`; "-" reads standard input.
+        #[arg(long, conflicts_with = "from", required_unless_present = "from")]
+        journal: Option<PathBuf>,
+        /// A running simulator's URL (http://127.0.0.1:8080) or its /_sim/journal URL.
+        #[arg(long)]
+        from: Option<String>,
+        /// Where to write the page; standard output when absent.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Lanes on the page at most; the rest are counted in a note.
+        #[arg(long, default_value_t = 400)]
+        max_lanes: usize,
+        /// Children shown under one parent; the rest (troubled ones excepted) are summed up.
+        #[arg(long, default_value_t = 30)]
+        max_children: usize,
+    },
 }
 
 fn main() -> ExitCode {
@@ -114,6 +133,80 @@ fn main() -> ExitCode {
             seed,
             journal,
         } => rehearse(&file, seed, journal),
+        Command::Timeline {
+            journal,
+            from,
+            out,
+            max_lanes,
+            max_children,
+        } => timeline(
+            journal,
+            from,
+            out,
+            upgrade_sim::timeline::Limits {
+                max_lanes,
+                max_children,
+                ..Default::default()
+            },
+        ),
+    }
+}
+
+fn timeline(
+    journal: Option<PathBuf>,
+    from: Option<String>,
+    out: Option<PathBuf>,
+    limits: upgrade_sim::timeline::Limits,
+) -> ExitCode {
+    use std::io::{Read, Write};
+    let doc = match (journal, from) {
+        (_, Some(url)) => upgrade_sim::timeline::fetch(&url).map_err(|e| e.to_string()),
+        (Some(path), None) => {
+            let text = if path.as_os_str() == "-" {
+                let mut s = String::new();
+                std::io::stdin()
+                    .read_to_string(&mut s)
+                    .map(|_| s)
+                    .map_err(|e| format!("standard input: {e}"))
+            } else {
+                std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))
+            };
+            let name = path.display().to_string();
+            text.and_then(|t| upgrade_sim::timeline::parse(&t, &name).map_err(|e| e.to_string()))
+        }
+        (None, None) => Err("give --journal FILE or --from URL".to_string()),
+    };
+    let doc = match doc {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("upgrade-sim: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let html = upgrade_sim::timeline::render(&doc, &limits);
+    let written = match &out {
+        Some(path) => std::fs::write(path, &html).map_err(|e| format!("{}: {e}", path.display())),
+        None => std::io::stdout()
+            .write_all(html.as_bytes())
+            .map_err(|e| format!("standard output: {e}")),
+    };
+    match written {
+        Ok(()) => {
+            if let Some(path) = out {
+                eprintln!(
+                    "wrote {} ({} journal entries, scenario '{}', seed {})",
+                    path.display(),
+                    doc.entries.len(),
+                    doc.scenario.as_deref().unwrap_or("?"),
+                    doc.seed.map_or_else(|| "?".to_string(), |s| s.to_string())
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("upgrade-sim: {e}");
+            ExitCode::from(2)
+        }
     }
 }
 
