@@ -2,7 +2,7 @@
 //! an outcome in its `expect` block; each is rehearsed on virtual time and must keep it, and
 //! rehearsing it twice with its seed gives the same journal.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use upgrade_sim::engine::JournalQuery;
 use upgrade_sim::rehearsal::rehearse;
@@ -21,7 +21,7 @@ fn library() -> Vec<PathBuf> {
     files
 }
 
-fn sim_for(path: &PathBuf) -> Sim {
+fn sim_for(path: &Path) -> Sim {
     let scenario = Scenario::from_file(path).unwrap_or_else(|e| panic!("{e}"));
     Sim::new(
         scenario,
