@@ -844,7 +844,14 @@ impl Ctx<'_> {
         }
         for t in &step.track {
             let entity = match &t.entity {
-                Some(e) => self.interp_str(e)?,
+                Some(e) => match self.interp_str(e) {
+                    Ok(e) => e,
+                    // An error answer without the captured id has nothing to track either.
+                    Err(_) if select(body, &t.paths[0]).iter().all(|(_, v)| v.is_none()) => {
+                        continue
+                    }
+                    Err(err) => return Err(err),
+                },
                 None => t.model.clone(),
             };
             self.tracker
