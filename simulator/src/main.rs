@@ -36,6 +36,16 @@ enum Command {
         /// Overrides the scenario's seed.
         #[arg(long)]
         seed: Option<u64>,
+        /// Also serve HTTPS, with a self-signed certificate made at start (storops uses https
+        /// and does not verify certificates).
+        #[arg(long)]
+        tls: bool,
+        /// Where HTTPS listens with --tls.
+        #[arg(long, default_value = "127.0.0.1:8443")]
+        tls_listen: SocketAddr,
+        /// With --tls, serve only HTTPS (no plain-HTTP listener).
+        #[arg(long, requires = "tls")]
+        tls_only: bool,
     },
     /// Validate a scenario file and report errors with line and column.
     CheckScenario { file: PathBuf },
@@ -84,7 +94,16 @@ fn main() -> ExitCode {
             scenario,
             speed,
             seed,
-        } => match serve(listen, scenario, speed, seed) {
+            tls,
+            tls_listen,
+            tls_only,
+        } => match serve(ServeArgs {
+            listen: (!tls_only).then_some(listen),
+            tls_listen: tls.then_some(tls_listen),
+            scenario,
+            speed,
+            seed,
+        }) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("upgrade-sim: {e:#}");
@@ -246,39 +265,61 @@ fn rehearse(file: &std::path::Path, seed: Option<u64>, print_journal: bool) -> E
     }
 }
 
-fn serve(
-    listen: SocketAddr,
+struct ServeArgs {
+    listen: Option<SocketAddr>,
+    tls_listen: Option<SocketAddr>,
     scenario: Option<PathBuf>,
     speed: f64,
     seed: Option<u64>,
-) -> anyhow::Result<()> {
-    let scenario = match scenario {
-        Some(path) => Scenario::from_file(&path)?,
+}
+
+fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let scenario = match &args.scenario {
+        Some(path) => Scenario::from_file(path)?,
         None => Scenario::embedded_default()?,
     };
     let name = scenario.name.clone();
+    let speed = args.speed;
     let sim = Sim::new(
         scenario,
         SimOptions {
             speed,
-            seed,
+            seed: args.seed,
             ..SimOptions::default()
         },
     )?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(listen).await?;
-        let addr = listener.local_addr()?;
-        // One line on stdout that scripts can wait for; the seed makes every run reproducible.
-        println!(
-            "upgrade-sim listening on http://{addr} (scenario '{name}', seed {}, speed {speed})",
-            sim.seed()
-        );
-        upgrade_sim::serve(sim, listener, async {
+        let mut listeners = upgrade_sim::server::Listeners::default();
+        let mut urls = Vec::new();
+        if let Some(addr) = args.tls_listen {
+            let listener = tokio::net::TcpListener::bind(addr).await?;
+            urls.push(format!("https://{}", listener.local_addr()?));
+            listeners.https = Some((listener, upgrade_sim::server::self_signed_tls()?));
+        }
+        if let Some(addr) = args.listen {
+            let listener = tokio::net::TcpListener::bind(addr).await?;
+            urls.push(format!("http://{}", listener.local_addr()?));
+            listeners.http = Some(listener);
+        }
+        // One line per listener on stdout that scripts can wait for; the last one names the
+        // scenario and the seed, which makes every run reproducible.
+        let last = urls.len().saturating_sub(1);
+        for (i, url) in urls.iter().enumerate() {
+            if i == last {
+                println!(
+                    "upgrade-sim listening on {url} (scenario '{name}', seed {}, speed {speed})",
+                    sim.seed()
+                );
+            } else {
+                println!("upgrade-sim listening on {url}");
+            }
+        }
+        upgrade_sim::server::serve_on(sim, listeners, async {
             let _ = tokio::signal::ctrl_c().await;
             tracing::info!("Ctrl-C: stopping");
         })
         .await?;
-        Ok(())
+        anyhow::Ok(())
     })
 }

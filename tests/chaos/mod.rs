@@ -1,2 +1,4 @@
-//! Tests for chaos (filled in by its issue).
+//! Chaos: injected HTTP faults, vendor refusals, live injection, and reproduction from a seed.
+
+mod http_faults;
 mod timeline;

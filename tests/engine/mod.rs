@@ -1,5 +1,7 @@
 //! The engine and admin API, through HTTP.
 
+mod robustness;
+
 use serde_json::json;
 
 use crate::support::{default_sim, get, post_json, send, sim_from};

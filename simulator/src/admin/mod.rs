@@ -27,6 +27,12 @@ pub fn routes() -> Router<Sim> {
         .route("/journal", get(journal))
         .route("/scenario", put(load_scenario).get(get_scenario))
         .route("/state", get(state))
+        .route(
+            "/faults",
+            get(list_faults).post(add_fault).delete(clear_faults),
+        )
+        .route("/faults/{id}", axum::routing::delete(remove_fault))
+        .route("/actions", post(apply_action))
         .fallback(unknown)
 }
 
@@ -206,4 +212,98 @@ async fn get_scenario(State(sim): State<Sim>) -> Response {
 
 async fn state(State(sim): State<Sim>) -> Json<Value> {
     Json(sim.lock().snapshot())
+}
+
+async fn list_faults(State(sim): State<Sim>) -> Json<Value> {
+    Json(json!({"faults": sim.lock().faults.list()}))
+}
+
+/// Adds a fault live: the body is one `http_faults` entry, as JSON.
+async fn add_fault(State(sim): State<Sim>, body: Bytes) -> Response {
+    let spec: crate::faults::HttpFaultSpec = match parse_json(
+        &body,
+        r#"{"route": "GET /api/v1/task/dag/*", "probability": 0.5, "error": {"status": 503}}"#,
+    ) {
+        Ok(s) => s,
+        Err(resp) => return resp,
+    };
+    let w = &mut *sim.lock();
+    let seed = w.core.seed;
+    match w.faults.add(spec.clone(), seed) {
+        Ok(id) => {
+            w.core
+                .event("sim", "faults", json!({"added": id, "spec": spec}));
+            (StatusCode::CREATED, Json(json!({"id": id}))).into_response()
+        }
+        Err(e) => fail(StatusCode::BAD_REQUEST, e),
+    }
+}
+
+async fn remove_fault(
+    State(sim): State<Sim>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Response {
+    let w = &mut *sim.lock();
+    if w.faults.remove(&id) {
+        w.core.event("sim", "faults", json!({"removed": id}));
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        fail(
+            StatusCode::NOT_FOUND,
+            format!("no fault '{id}'; GET /_sim/faults lists them"),
+        )
+    }
+}
+
+async fn clear_faults(State(sim): State<Sim>) -> Response {
+    let w = &mut *sim.lock();
+    w.faults.clear();
+    w.core.event("sim", "faults", json!({"cleared": true}));
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// `{"do": "obshell.observer_down", "with": {...}}`: a domain fault (or any timeline action)
+/// applied now.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ActionRequest {
+    #[serde(rename = "do")]
+    action: String,
+    #[serde(default, rename = "with")]
+    args: Value,
+}
+
+async fn apply_action(State(sim): State<Sim>, body: Bytes) -> Response {
+    let req: ActionRequest = match parse_json(
+        &body,
+        r#"{"do": "obshell.observer_down", "with": {"zone": "zone2"}}"#,
+    ) {
+        Ok(r) => r,
+        Err(resp) => return resp,
+    };
+    let Some((vendor, action)) = req.action.split_once('.') else {
+        return fail(
+            StatusCode::BAD_REQUEST,
+            format!("'do: {}' must be <vendor>.<action>", req.action),
+        );
+    };
+    let w = &mut *sim.lock();
+    let result = w.apply(vendor, action, &req.args);
+    let outcome = match &result {
+        Ok(()) => "ok".to_string(),
+        Err(e) => e.clone(),
+    };
+    let detail = json!({"action": action, "args": req.args, "result": outcome, "live": true});
+    w.core.record(
+        crate::engine::EntryKind::Fault,
+        vendor,
+        "timeline",
+        None,
+        None,
+        detail,
+    );
+    match result {
+        Ok(()) => Json(json!({"applied": req.action})).into_response(),
+        Err(e) => fail(StatusCode::BAD_REQUEST, e),
+    }
 }

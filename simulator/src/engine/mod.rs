@@ -179,6 +179,8 @@ pub enum Refusal {
 pub struct World {
     pub core: Core,
     pub vendors: Vendors,
+    /// HTTP faults in force (from the scenario, plus any added live).
+    pub faults: crate::faults::FaultSet,
     /// The scenario's timeline, fired in virtual time like any other timer.
     timeline: Vec<crate::scenario::TimelineEvent>,
     timeline_timers: TimerQueue<usize>,
@@ -215,9 +217,12 @@ impl World {
         for (i, event) in scenario.timeline.iter().enumerate() {
             timeline_timers.schedule(event.at_ms, i);
         }
+        let faults = crate::faults::FaultSet::from_specs(&scenario.http_faults, seed)
+            .map_err(|e| anyhow::anyhow!("http_faults: {e}"))?;
         Ok(Self {
             core,
             vendors,
+            faults,
             timeline: scenario.timeline.clone(),
             timeline_timers,
         })

@@ -63,16 +63,32 @@ fn short_json(v: &Value, max: usize) -> String {
     }
 }
 
-/// What a fault was, in a word or two: its action, fault kind or message.
+/// What a fault was, in a word or two: the timeline action, the HTTP fault's kind
+/// ("http Error"), the refusal, or the fault's own name or message.
 pub fn fault_name(m: &Mark) -> String {
-    for key in [
-        "action", "fault", "kind", "type", "reason", "message", "refused",
-    ] {
+    // Debug-printed enums ("Error { status: 503, .. }", "Latency(…)") are cut to their name.
+    let short = |s: &str| -> String { s.split(['(', '{']).next().unwrap_or(s).trim().to_string() };
+    if let Some(a) = m.detail.get("action").and_then(Value::as_str) {
+        return if m.resource == "http" {
+            format!("http {}", short(a))
+        } else {
+            short(a)
+        };
+    }
+    if let Some(r) = m.detail.get("refusal").and_then(Value::as_str) {
+        return format!("refused: {}", short(r));
+    }
+    for key in ["fault", "kind", "type", "reason", "message"] {
         if let Some(s) = m.detail.get(key).and_then(Value::as_str) {
             return s.to_string();
         }
     }
     m.resource.clone()
+}
+
+/// Timeline actions (scenario or live) touch a whole vendor; HTTP faults touch one request.
+fn is_action(m: &Mark) -> bool {
+    m.resource == "timeline"
 }
 
 fn when(at: Millis, date: &str) -> String {
@@ -277,9 +293,9 @@ fn section_html(h: &mut String, section: &Section, axis: &Axis) {
             "<text class=\"lane-name root\" x=\"8\" y=\"{}\">faults &amp; timeline actions</text>",
             round2(y + 14.0)
         );
-        let labelled = section.loose_faults.len() <= 24;
+        let labelled = section.loose_faults.iter().filter(|m| is_action(m)).count() <= 24;
         for m in &section.loose_faults {
-            fault_marker(h, m, axis, y, labelled);
+            fault_marker(h, m, axis, y, labelled && is_action(m));
         }
         y += LANE_HEIGHT;
     }
@@ -316,7 +332,7 @@ fn section_html(h: &mut String, section: &Section, axis: &Axis) {
         y += LANE_HEIGHT;
     }
     // A timeline action touches the whole vendor: a dashed line down through its lanes.
-    for m in &section.loose_faults {
+    for m in section.loose_faults.iter().filter(|m| is_action(m)) {
         let x = axis.x(m.at);
         let _ = writeln!(
             h,
@@ -347,9 +363,9 @@ fn request_row(h: &mut String, bins: &[RequestBin], axis: &Axis, y: f64) {
         let err_h = round2(total_h * b.errors as f64 / b.total as f64);
         let _ = writeln!(
             h,
-            "<g class=\"req\"><title>{} requests, {} answered 4xx/5xx, {} – {}</title>\
+            "<g class=\"req\"><title>{}, {} answered 4xx/5xx, {} – {}</title>\
              <rect class=\"req-ok\" x=\"{x}\" y=\"{}\" width=\"{}\" height=\"{total_h}\"/>{}</g>",
-            b.total,
+            plural(b.total, "request", "requests"),
             b.errors,
             format_duration(b.start),
             format_duration(b.end),

@@ -1,0 +1,75 @@
+//! The scenario library: every file in scenarios/ (but the default) tells a story and promises
+//! an outcome in its `expect` block; each is rehearsed on virtual time and must keep it, and
+//! rehearsing it twice with its seed gives the same journal.
+
+use std::path::PathBuf;
+
+use upgrade_sim::engine::JournalQuery;
+use upgrade_sim::rehearsal::rehearse;
+use upgrade_sim::{Scenario, Sim, SimOptions};
+
+use crate::support::pinned_wall;
+
+fn library() -> Vec<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("scenarios/ exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml") && !p.ends_with("default.yaml"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn sim_for(path: &PathBuf) -> Sim {
+    let scenario = Scenario::from_file(path).unwrap_or_else(|e| panic!("{e}"));
+    Sim::new(
+        scenario,
+        SimOptions {
+            speed: 0.0,
+            seed: None,
+            wall: pinned_wall(),
+        },
+    )
+    .unwrap_or_else(|e| panic!("{}: {e:#}", path.display()))
+}
+
+#[test]
+fn every_library_scenario_keeps_its_promised_outcome() {
+    let files = library();
+    let mut per_vendor = std::collections::BTreeMap::<String, usize>::new();
+    let mut failures = Vec::new();
+    for path in &files {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let sim = sim_for(path);
+        let scenario = sim.scenario();
+        assert!(!scenario.description.trim().is_empty(), "{name}: a library scenario says what story it tells");
+        assert!(scenario.expect.is_some(), "{name}: a library scenario promises an outcome (expect)");
+        match rehearse(&sim) {
+            Ok(outcome) => failures.extend(outcome.failures.into_iter().map(|f| format!("{name}: {f}"))),
+            Err(e) => failures.push(format!("{name}: {e}")),
+        }
+        let vendor = name.split('-').next().unwrap_or_default().to_string();
+        *per_vendor.entry(vendor).or_default() += 1;
+    }
+    assert!(failures.is_empty(), "unmet outcomes:\n{}", failures.join("\n"));
+    for vendor in ["obshell", "ota", "taurusdb", "unity"] {
+        assert!(
+            per_vendor.get(vendor).copied().unwrap_or_default() >= 3,
+            "the library needs at least three {vendor} scenarios; it has {per_vendor:?}"
+        );
+    }
+}
+
+#[test]
+fn rehearsing_a_library_scenario_twice_gives_the_same_journal() {
+    for path in library() {
+        let journal = || {
+            let sim = sim_for(&path);
+            rehearse(&sim).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let entries = sim.lock().core.journal.query(&JournalQuery::default());
+            serde_json::to_string(&entries).unwrap_or_default()
+        };
+        assert_eq!(journal(), journal(), "{}", path.display());
+    }
+}
