@@ -1,4 +1,5 @@
-//! Chaos: injected HTTP faults, vendor refusals, live injection, and reproduction from a seed.
+//! Chaos: injected HTTP faults, vendor refusals, live injection, reproduction from a seed, the
+//! scenario library, and the timeline page.
 
 mod http_faults;
 mod timeline;

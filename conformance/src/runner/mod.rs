@@ -225,7 +225,9 @@ pub async fn run_case(case: &Case, target: &Target, opts: &Options) -> (CaseResu
         ctx.vars.insert(k, v);
     }
     for (k, v) in &case.vars {
-        ctx.vars.insert(k.clone(), v.clone());
+        // A variable may use the ones before it (and the target's public values).
+        let v = ctx.interp(v).unwrap_or_else(|_| v.clone());
+        ctx.vars.insert(k.clone(), v);
     }
     let mut steps = Vec::new();
     let mut outcome = Outcome::Passed;
@@ -820,6 +822,16 @@ impl Ctx<'_> {
     }
 
     fn observe(&mut self, step: &Step, body: Option<&Value>) -> Result<(), String> {
+        // A step may name the entity after a value it captures from this very answer.
+        if !step.track.is_empty() {
+            for (var, from) in &step.capture {
+                if from.starts_with('/') {
+                    if let Some(v) = body.and_then(|b| b.pointer(from)) {
+                        self.vars.insert(var.clone(), v.clone());
+                    }
+                }
+            }
+        }
         for t in &step.track {
             let entity = match &t.entity {
                 Some(e) => self.interp_str(e)?,

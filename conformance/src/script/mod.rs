@@ -484,7 +484,7 @@ fn step(rs: RawStep, dir: &Path) -> Result<Step, String> {
                 r.method
             ));
         }
-        if !r.path.starts_with('/') {
+        if !r.path.starts_with('/') && !r.path.starts_with("${") {
             return Err(format!("request.path '{}' must start with '/'", r.path));
         }
         if r.json.is_some() && r.body.is_some() {

@@ -1,0 +1,225 @@
+//! TaurusDB's response bodies, in the SDK models' field order and types (vendor notes §3):
+//! MysqlInstanceInfoDetail, MysqlInstanceListInfo, GetJobInfoDetail, TaskDetailInfo,
+//! ScheduleTask. Times are `yyyy-mm-ddThh:mm:ss+0000` in UTC.
+
+use chrono::{Duration, Utc};
+use serde_json::{json, Value};
+
+use super::model::{Instance, Job, JobKind, Model, SCHEDULED_JOB_NAME, UPGRADE_JOB_NAME};
+use crate::engine::{Core, Millis};
+
+/// The MySQL version the kernel versions are compatible with.
+pub const MYSQL_VERSION: &str = "8.0";
+
+/// A virtual instant as Huawei writes it.
+pub fn time(core: &Core, at: Millis) -> String {
+    core.clock
+        .datetime_at(at)
+        .with_timezone(&Utc)
+        .format("%Y-%m-%dT%H:%M:%S+0000")
+        .to_string()
+}
+
+/// When instances were created: 30 days before the scenario starts.
+fn created(core: &Core) -> String {
+    (core.clock.epoch() - Duration::days(30))
+        .with_timezone(&Utc)
+        .format("%Y-%m-%dT%H:%M:%S+0000")
+        .to_string()
+}
+
+/// A stable fake address for node `n` of an instance.
+fn ip(inst: &Instance, n: u32) -> String {
+    let h = crate::engine::rng::stable_hash(inst.id.as_bytes());
+    format!("192.168.{}.{}", (h % 250) + 1, (n + 10) % 255)
+}
+
+fn datastore(inst: &Instance) -> Value {
+    json!({"type": "gaussdb-mysql", "version": MYSQL_VERSION, "kernel_version": inst.version})
+}
+
+/// MysqlInstanceInfoDetail (v3) or MysqlInstanceInfoDetailUnifyStatus (v3.1).
+pub fn instance_detail(core: &Core, inst: &Instance, unified: bool) -> Value {
+    let status = if unified {
+        inst.status.unified().to_string()
+    } else {
+        inst.status.to_string()
+    };
+    let node_status = if unified {
+        inst.status.unified().to_string()
+    } else {
+        inst.status.to_string()
+    };
+    let nodes: Vec<Value> = (0..inst.nodes)
+        .map(|n| {
+            json!({
+                "id": format!("{:016x}{:016x}no07", crate::engine::rng::stable_hash(inst.id.as_bytes()), n),
+                "name": format!("{}_node0{}", inst.name, n + 1),
+                "type": if n == 0 { "master" } else { "slave" },
+                "status": node_status,
+                "port": 3306,
+                "private_read_ips": [ip(inst, n)],
+                "volume": {"type": "POOL", "used": "0.5", "size": 10},
+                "az_code": "cn-north-4a",
+                "region_code": "cn-north-4",
+                "created": created(core),
+                "updated": time(core, inst.updated_ms),
+                "flavor_id": "8e5a2a1c-0f7a-3cb1-8e6e-2ea9c4b5e1c1",
+                "flavor_ref": "gaussdb.mysql.xlarge.x86.4",
+                "max_connections": "1500",
+                "vcpus": "4",
+                "ram": "16",
+                "need_restart": false,
+                "priority": if n == 0 { 0 } else { 1 },
+            })
+        })
+        .collect();
+    let mut v = json!({
+        "id": inst.id,
+        "name": inst.name,
+        "project_id": inst.project_id,
+        "status": status,
+        "port": "3306",
+        "alias": "",
+        "type": "Cluster",
+        "charge_info": {"charge_mode": "postPaid", "order_id": ""},
+        "node_count": inst.nodes,
+        "datastore": datastore(inst),
+        "backup_used_space": 0.0,
+        "created": created(core),
+        "updated": time(core, inst.updated_ms),
+        "private_write_ips": [ip(inst, 0)],
+        "private_dns_names": [],
+        "public_ips": "",
+        "db_user_name": "root",
+        "vpc_id": "3cedfc54-b105-4652-a4e0-847b65d20f23",
+        "subnet_id": "c1cfa53c-65d3-431e-8552-326bf310c7ad",
+        "security_group_id": "fc577a1a-f202-424a-977f-24faec3fdd55",
+        "configuration_id": "43570e0de32e40c5a15f831aa5ce4176pr07",
+        "backup_strategy": {"start_time": "19:00-20:00", "keep_days": "7"},
+        "nodes": nodes,
+        "enterprise_project_id": "0",
+        "time_zone": "UTC",
+        "az_mode": "single",
+        "master_az_code": "cn-north-4a",
+        "maintenance_window": inst.maintenance_window,
+        "tags": [],
+        "dedicated_resource_id": "",
+        "proxies": [],
+    });
+    if unified {
+        v["eos_tag"] = json!(false);
+    }
+    v
+}
+
+/// MysqlInstanceListInfo (v3) or MysqlInstanceListInfoUnifyStatus (v3.1).
+pub fn instance_list_item(core: &Core, inst: &Instance, unified: bool) -> Value {
+    let mut v = json!({
+        "id": inst.id,
+        "name": inst.name,
+        "status": if unified { inst.status.unified().to_string() } else { inst.status.to_string() },
+        "private_ips": [ip(inst, 0)],
+        "proxy_ips": [],
+        "readonly_private_ips": (1..inst.nodes).map(|n| ip(inst, n)).collect::<Vec<_>>(),
+        "public_ips": [],
+        "port": "3306",
+        "type": "Cluster",
+        "region": "cn-north-4",
+        "datastore": datastore(inst),
+        "created": created(core),
+        "updated": time(core, inst.updated_ms),
+        "db_user_name": "root",
+        "vpc_id": "3cedfc54-b105-4652-a4e0-847b65d20f23",
+        "subnet_id": "c1cfa53c-65d3-431e-8552-326bf310c7ad",
+        "security_group_id": "fc577a1a-f202-424a-977f-24faec3fdd55",
+        "flavor_ref": "gaussdb.mysql.xlarge.x86.4",
+        "flavor_info": {"vcpus": "4", "ram": "16"},
+        "volume": {"type": "POOL", "size": "10"},
+        "backup_strategy": {"start_time": "19:00-20:00", "keep_days": "7"},
+        "enterprise_project_id": "0",
+        "time_zone": "UTC",
+        "charge_info": {"charge_mode": "postPaid", "period_type": "", "period_num": 0, "is_auto_renew": "false", "is_auto_pay": "false"},
+        "dedicated_resource_id": "",
+        "tags": [],
+    });
+    if unified {
+        v["eos_tag"] = json!(false);
+    }
+    v
+}
+
+fn progress(core: &Core, job: &Job) -> String {
+    job.progress(core.now())
+        .map(|p| format!("{p}%"))
+        .unwrap_or_default()
+}
+
+fn ended(core: &Core, job: &Job) -> String {
+    job.ended_ms.map(|e| time(core, e)).unwrap_or_default()
+}
+
+/// GetJobInfoDetail.
+pub fn job_detail(core: &Core, model: &Model, job: &Job) -> Value {
+    let name = model
+        .instances
+        .get(&job.instance_id)
+        .map(|i| i.name.clone())
+        .unwrap_or_default();
+    json!({
+        "id": job.id,
+        "name": UPGRADE_JOB_NAME,
+        "status": job.status.to_string(),
+        "created": time(core, job.created_ms),
+        "ended": ended(core, job),
+        "process": progress(core, job),
+        "instance": {"id": job.instance_id, "name": name},
+        "entities": {
+            "source_kernel_version": job.from_version,
+            "target_kernel_version": job.target_version,
+            "delay": job.kind == JobKind::Scheduled,
+        },
+        "fail_reason": job.fail_reason.clone().unwrap_or_default(),
+    })
+}
+
+/// TaskDetailInfo (immediate-jobs).
+pub fn task_detail(core: &Core, model: &Model, job: &Job) -> Value {
+    let inst = model.instances.get(&job.instance_id);
+    json!({
+        "instance_id": job.instance_id,
+        "instance_name": inst.map(|i| i.name.clone()).unwrap_or_default(),
+        "instance_status": inst.map_or("deleted", |i| i.status.unified()),
+        "job_id": job.id,
+        "order_id": "",
+        "job_name": UPGRADE_JOB_NAME,
+        "status": job.status.to_string(),
+        "process": progress(core, job),
+        "created_time": time(core, job.created_ms),
+        "ended_time": ended(core, job),
+        "fail_reason": job.fail_reason.clone().unwrap_or_default(),
+        "show_detail": false,
+        "extend_fields": null,
+    })
+}
+
+/// ScheduleTask (scheduled-jobs).
+pub fn schedule_task(core: &Core, model: &Model, job: &Job) -> Value {
+    let inst = model.instances.get(&job.instance_id);
+    json!({
+        "job_id": job.id,
+        "instance_id": job.instance_id,
+        "instance_name": inst.map(|i| i.name.clone()).unwrap_or_default(),
+        "instance_status": inst.map_or("deleted", |i| i.status.unified()),
+        "project_id": job.project_id,
+        "job_name": SCHEDULED_JOB_NAME,
+        "create_time": time(core, job.created_ms),
+        "start_time": time(core, job.run_at),
+        "end_time": ended(core, job),
+        "job_status": job.status.to_string(),
+        "datastore_type": "gaussdb-mysql",
+        "target_config": {"target_version": job.target_version},
+        "proxy_id": "",
+        "proxy_name": "",
+    })
+}

@@ -1,0 +1,97 @@
+"""The official obshell SDK (PyPI `obshell`), unchanged, against `upgrade-sim serve`.
+
+Each test loads a scenario (the default one with a version profile that makes the SDK pick v1
+or v2 auth), drives the upgrade through the SDK's own calls and waits with its own
+`wait_dag_succeed`; the SDK's sleeps step the virtual clock instead of waiting.
+"""
+
+import pathlib
+import types
+import time
+from urllib.parse import urlparse
+
+import pytest
+
+from obshell import ClientSet
+from obshell.auth.base import AuthVersion
+from obshell.auth.password import PasswordAuth
+from obshell.service import client_v1
+from obshell.service.client_v1 import TaskExecuteFailedError
+
+DEFAULT = (pathlib.Path(__file__).parents[2] / "scenarios" / "default.yaml").read_text()
+
+# legacy: /api/v1/info offers [v1, v2] -> the SDK takes v1 (X-OCS-Auth);
+# current: [v2] -> X-OCS-Header hybrid encryption, errCode strings.
+PROFILES = {"v1": "legacy", "v2": "current"}
+
+FAIL_LOG = "ERROR: [Package.Check]: checksum of obshell-4.2.0.0-20240109191841.el7.x86_64.rpm does not match"
+
+
+def scenario(profile, faults=""):
+    text = DEFAULT.replace("version_profile: legacy", f"version_profile: {profile}")
+    if faults:
+        text = text.replace("  stage_durations:\n", faults + "  stage_durations:\n", 1)
+    return text
+
+
+def client_for(sim, monkeypatch):
+    url = urlparse(sim.base_url)
+    # The SDK polls with time.sleep(3): step the virtual clock instead.
+    monkeypatch.setattr(client_v1, "time", types.SimpleNamespace(sleep=sim.virtual_sleep, time=time.time))
+    return ClientSet(url.hostname, url.port, PasswordAuth("sim-password"))
+
+
+@pytest.mark.parametrize("auth", ["v1", "v2"])
+def test_sdk_upgrades_the_agent_then_ob_rolling_and_waits_for_success(sim, monkeypatch, auth):
+    sim.load_scenario(scenario(PROFILES[auth]))
+    client = client_for(sim, monkeypatch)
+
+    dag = client.v1.upgrade_agent("4.2.0.0", "20240109191841.el7")
+    assert dag.max_stage == 9
+    done = client.v1.wait_dag_succeed(dag.generic_id)
+    assert done.state == "SUCCEED"
+    assert client.v1._get_auth().get_version() == AuthVersion(auth)
+
+    dag = client.v1.upgrade_ob("4.2.1.1", "101000062023110109.el7", "ROLLING")
+    assert dag.max_stage == 30
+    done = client.v1.wait_dag_succeed(dag.generic_id)
+    assert done.state == "SUCCEED"
+    assert [n.name for n in done.nodes][13] == "Stop zone1"
+    state = sim.state()["vendors"]["obshell"]
+    assert state["agent_version"] == "4.2.0.0-20240109191841.el7"
+    assert state["ob_version"] == "4.2.1.1-101000062023110109.el7"
+
+
+@pytest.mark.parametrize("auth", ["v1", "v2"])
+def test_a_failed_dag_carries_the_sub_task_log_and_retry_ends_succeed(sim, monkeypatch, auth):
+    faults = (
+        "  faults:\n"
+        "    fail_nodes:\n"
+        f"      - {{dag: agent, stage: 3, agent: \"10.0.0.2:2886\", log: \"{FAIL_LOG}\"}}\n"
+    )
+    sim.load_scenario(scenario(PROFILES[auth], faults))
+    client = client_for(sim, monkeypatch)
+
+    dag = client.v1.upgrade_agent("4.2.0.0", "20240109191841.el7")
+    with pytest.raises(TaskExecuteFailedError) as failed:
+        client.v1.wait_dag_succeed(dag.generic_id)
+    assert FAIL_LOG in str(failed.value)
+    assert "10.0.0.2" in str(failed.value)
+    assert failed.value.dag.state == "FAILED"
+
+    # The failed DAG keeps the maintenance lock: a new upgrade is refused.
+    with pytest.raises(client_v1.OBShellHandleError):
+        client.v1.upgrade_ob("4.2.1.1", "101000062023110109.el7", "ROLLING")
+
+    assert client.v1.operate_dag(dag.generic_id, "RETRY")
+    done = client.v1.wait_dag_succeed(dag.generic_id)
+    assert (done.state, done.operator) == ("SUCCEED", "RUN")
+
+
+def test_a_bad_request_reaches_the_sdk_as_the_real_error(sim, monkeypatch):
+    sim.load_scenario(scenario("current"))
+    client = client_for(sim, monkeypatch)
+    with pytest.raises(client_v1.OBShellHandleError) as e:
+        client.v1.upgrade_ob("4.2.1.1", "101000062023110109.el7", "bogus")
+    assert e.value.err_code == "OB.Upgrade.Mode.NotSupported"
+    assert "Upgrade mode 'BOGUS' is not supported" in str(e.value.message)

@@ -1,0 +1,159 @@
+"""Huawei Cloud's official GaussDB SDK (huaweicloudsdkgaussdb + huaweicloudsdkcore), unchanged,
+against `upgrade-sim serve` through an endpoint override: AK/SK-signed batch upgrade, jobs
+followed to Completed on stepped virtual time, the new version in the instance details, and
+the SDK's own exceptions for the simulator's errors."""
+
+import pytest
+
+PROJECT = "054e292c9880d4992f02c0196d3ea468"
+ORDERS = "6754902da1f447269c6979b0590102a5in07"
+BILLING = "3f1c0d2b8e9a4c6d9b7e5a1f2c3d4e5fin07"
+CATALOG = "8b2e4f6a1c3d4e5f8a9b0c1d2e3f4a5bin07"
+AK = "SIMULATORACCESSKEY00"
+SK = "simulator-secret-key"
+LATEST = "2.0.57.240900"
+
+
+@pytest.fixture
+def sdk(monkeypatch, tmp_path):
+    # Importing the SDK writes ~/.huaweicloud/application_id: keep it in a scratch HOME.
+    monkeypatch.setenv("HOME", str(tmp_path))
+    from huaweicloudsdkcore.auth import credentials
+    from huaweicloudsdkcore.exceptions import exceptions
+    from huaweicloudsdkgaussdb import v3
+
+    return credentials, exceptions, v3
+
+
+def client(sdk, sim, sk=SK):
+    credentials, _, v3 = sdk
+    return (
+        v3.GaussDBClient.new_builder()
+        .with_credentials(credentials.BasicCredentials(AK, sk, PROJECT))
+        .with_endpoint(sim.base_url)
+        .build()
+    )
+
+
+def batch_request(v3, *items, delay=False):
+    infos = [v3.UpgradeDatabasesSingleInstance(current_version=v, instance_id=i) for i, v in items]
+    return v3.BatchUpgradeDatabasesRequest(
+        body=v3.BatchUpgradeDatabasesRequestBody(databases_instance_infos=infos, delay=delay)
+    )
+
+
+def test_the_sdk_upgrades_a_batch_with_aksk_and_follows_the_jobs_to_completed(sdk, sim):
+    _, _, v3 = sdk
+    c = client(sdk, sim)
+    resp = c.batch_upgrade_databases(batch_request(v3, (ORDERS, "2.0.48.231200"), (BILLING, "2.0.45.230900")))
+    assert resp.resp == "success"
+    assert resp.status_code == 200
+
+    # The batch returns no job id: find the jobs in the immediate-jobs list.
+    jobs = c.list_immediate_jobs(v3.ListImmediateJobsRequest(job_name="UpgradeGaussDBforMySQLDatabaseVersion")).jobs
+    assert {j.instance_id for j in jobs} == {ORDERS, BILLING}
+    job_id = next(j.job_id for j in jobs if j.instance_id == ORDERS)
+
+    seen = []
+    for _ in range(100):
+        job = c.show_gauss_my_sql_job_info(v3.ShowGaussMySqlJobInfoRequest(id=job_id)).job
+        seen.append((job.status, job.process))
+        if job.status in ("Completed", "Failed"):
+            break
+        if job.status == "Running":
+            info = c.show_gauss_my_sql_instance_info(v3.ShowGaussMySqlInstanceInfoRequest(instance_id=ORDERS)).instance
+            assert info.status == "UPGRADING"
+        sim.virtual_sleep(30)
+    assert job.status == "Completed", seen
+    assert seen[0][0] == "Pending"
+    assert any(s == "Running" and p.endswith("%") for s, p in seen), seen
+    assert job.instance.id == ORDERS
+
+    info = c.show_gauss_my_sql_instance_info(v3.ShowGaussMySqlInstanceInfoRequest(instance_id=ORDERS)).instance
+    assert info.status == "ACTIVE"
+    assert info.datastore.kernel_version == LATEST
+    assert info.nodes[0].type == "master"
+    version = c.show_instance_database_version(v3.ShowInstanceDatabaseVersionRequest(instance_id=ORDERS))
+    assert version.upgrade_flag is False
+    assert version.datastore.current_kernel_version == LATEST
+
+
+def test_a_wrong_sk_gets_the_sdks_client_request_exception_with_apigw_0301(sdk, sim):
+    _, exceptions, v3 = sdk
+    c = client(sdk, sim, sk="not-the-secret-key")
+    with pytest.raises(exceptions.ClientRequestException) as e:
+        c.batch_upgrade_databases(batch_request(v3, (ORDERS, "2.0.48.231200")))
+    assert e.value.status_code == 401
+    assert e.value.error_code == "APIGW.0301"
+    assert "verify aksk signature fail" in e.value.error_msg
+    assert len(e.value.request_id) == 32
+    # Nothing was started.
+    jobs = client(sdk, sim).list_immediate_jobs(v3.ListImmediateJobsRequest()).jobs
+    assert jobs == []
+
+
+def test_the_sdk_sees_the_real_error_codes(sdk, sim):
+    _, exceptions, v3 = sdk
+    c = client(sdk, sim)
+    with pytest.raises(exceptions.ClientRequestException) as e:
+        c.batch_upgrade_databases(batch_request(v3, (CATALOG, LATEST)))
+    assert (e.value.status_code, e.value.error_code) == (400, "DBS.05000008")
+    with pytest.raises(exceptions.ClientRequestException) as e:
+        c.batch_upgrade_databases(batch_request(v3, ("ffffffffffffffffffffffffffffffffin07", "2.0.48.231200")))
+    assert (e.value.status_code, e.value.error_code) == (404, "DBS.200002")
+    with pytest.raises(exceptions.ClientRequestException) as e:
+        c.batch_upgrade_databases(v3.BatchUpgradeDatabasesRequest())
+    assert e.value.error_code == "DBS.200006"
+    with pytest.raises(exceptions.ClientRequestException) as e:
+        c.batch_upgrade_databases(batch_request(v3, (ORDERS, "2.0.45.230900")))
+    assert e.value.error_code == "DBS.200001"
+    req = batch_request(v3, (ORDERS, "2.0.48.231200"))
+    req.body.delay = "maybe"
+    with pytest.raises(exceptions.ClientRequestException) as e:
+        c.batch_upgrade_databases(req)
+    assert e.value.error_code == "DBS.200001"
+
+
+def test_a_delayed_single_upgrade_is_scheduled_followed_with_retry_and_runs_in_the_window(sdk, sim, monkeypatch):
+    _, _, v3 = sdk
+    from huaweicloudsdkcore.invoker import invoker
+    from huaweicloudsdkcore.retry.backoff_strategy import BackoffStrategy
+
+    c = client(sdk, sim)
+    resp = c.upgrade_gauss_my_sql_instance_database(
+        v3.UpgradeGaussMySqlInstanceDatabaseRequest(instance_id=ORDERS, body=v3.UpgradeDatabaseRequest(delay=True))
+    )
+    job_id = resp.job_id
+    schedules = c.list_schedule_jobs(v3.ListScheduleJobsRequest(instance_id=ORDERS)).schedules
+    assert [(s.job_id, s.job_name, s.job_status) for s in schedules] == [(job_id, "VERSION_UPGRADE", "Pending")]
+    assert schedules[0].start_time == "2026-01-01T18:00:00+0000"
+
+    # The SDK's own retry loop waits between polls; its sleep steps the virtual clock.
+    class EveryTenMinutes(BackoffStrategy):
+        def calculate_retry_delay_millis(self, retries):
+            return 600_000
+
+    monkeypatch.setattr(invoker.time, "sleep", sim.virtual_sleep)
+    job = (
+        c.show_gauss_my_sql_job_info_invoker(v3.ShowGaussMySqlJobInfoRequest(id=job_id))
+        .with_retry(lambda r, e: e is not None or r.job.status != "Completed", 500, EveryTenMinutes())
+        .invoke()
+        .job
+    )
+    assert job.status == "Completed"
+    assert job.created == "2026-01-01T00:00:00+0000"
+    info = c.show_gauss_my_sql_instance_info(v3.ShowGaussMySqlInstanceInfoRequest(instance_id=ORDERS)).instance
+    assert info.datastore.kernel_version == LATEST
+    assert info.updated.startswith("2026-01-01T18:")
+
+
+def test_a_pending_scheduled_job_is_cancelled_through_the_sdk(sdk, sim):
+    _, _, v3 = sdk
+    c = client(sdk, sim)
+    c.batch_upgrade_databases(batch_request(v3, (BILLING, "2.0.45.230900"), delay=True))
+    job_id = c.list_schedule_jobs(v3.ListScheduleJobsRequest()).schedules[0].job_id
+    resp = c.cancel_schedule_task(v3.CancelScheduleTaskRequest(body=v3.CancelScheduleTask(job_ids=[job_id])))
+    assert resp.job_ids == [job_id]
+    sim.run_until_idle()
+    status = c.list_schedule_jobs(v3.ListScheduleJobsRequest()).schedules[0].job_status
+    assert status == "Canceled"
