@@ -9,6 +9,7 @@ use std::time::Instant;
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, Method, Request};
 use tower::ServiceExt;
+use upgrade_sim::vendors::taurusdb::state::JobStatus;
 use upgrade_sim::vendors::taurusdb::{
     canonical_request, payload_hash, signature, string_to_sign, verify_signature,
 };
@@ -192,7 +193,7 @@ fn batch_of_1000(rt: &tokio::runtime::Runtime) {
                 .taurusdb
                 .jobs
                 .iter()
-                .all(|j| j.status.to_string() == "Completed")
+                .all(|j| j.status == JobStatus::Completed)
         };
         if done {
             break;

@@ -129,14 +129,15 @@ def test_a_delayed_single_upgrade_is_scheduled_followed_with_retry_and_runs_in_t
     assert schedules[0].start_time == "2026-01-01T18:00:00+0000"
 
     # The SDK's own retry loop waits between polls; its sleep steps the virtual clock.
-    class EveryTenMinutes(BackoffStrategy):
+    # The SDK allows at most 10 retries: poll every three virtual hours.
+    class EveryThreeHours(BackoffStrategy):
         def calculate_retry_delay_millis(self, retries):
-            return 600_000
+            return 3 * 3600 * 1000
 
     monkeypatch.setattr(invoker.time, "sleep", sim.virtual_sleep)
     job = (
         c.show_gauss_my_sql_job_info_invoker(v3.ShowGaussMySqlJobInfoRequest(id=job_id))
-        .with_retry(lambda r, e: e is not None or r.job.status != "Completed", 500, EveryTenMinutes())
+        .with_retry(lambda r, e: e is not None or r.job.status != "Completed", 10, EveryThreeHours())
         .invoke()
         .job
     )

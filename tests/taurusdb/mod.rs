@@ -4,6 +4,7 @@
 
 mod companions;
 mod errors;
+mod library;
 mod properties;
 mod signing;
 mod upgrade;

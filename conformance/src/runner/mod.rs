@@ -161,6 +161,16 @@ pub async fn run(cases: &[Case], target: Arc<Target>, opts: &Options) -> RunResu
     if progress {
         eprint!("\r\x1b[K");
     }
+    // Leave the simulator on the scenario it ran before, so that the next run starts there.
+    if let Some(home) = &target.home_scenario {
+        let restore = Outgoing {
+            method: "PUT".into(),
+            target: "/_sim/scenario".into(),
+            headers: vec![("Content-Type".into(), "application/yaml".into())],
+            body: home.clone().into_bytes(),
+        };
+        let _ = target.http.send(&restore).await;
+    }
     let coverage = coverage.lock().map(|c| c.clone()).unwrap_or_default();
     RunResult {
         target: target.http.base.clone(),

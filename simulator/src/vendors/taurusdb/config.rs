@@ -330,7 +330,7 @@ impl Config {
                         ),
                     ));
                 }
-                if inst.nodes == 0 || inst.nodes > 16 {
+                if !(1..=16).contains(&inst.nodes) {
                     return Err(Invalid::new(
                         &at("nodes"),
                         "must be between 1 and 16 (one master plus up to 15 read replicas)",

@@ -1,55 +1,78 @@
-//! Dell Unity (Unisphere): routes, wire types, errors, auth and the upgrade state machines of this vendor.
-//! (Placeholder until this vendor's issue lands: an empty fleet and no routes.)
+//! Dell Unity (Unisphere Management REST API): software-upgrade sessions as storops and curl
+//! see them. Unisphere's conventions (Basic auth with `X-EMC-REST-CLIENT`, the CSRF token and
+//! session cookie, collection and instance envelopes, `fields`/`filter`/paging, type
+//! metadata, the `{"error":{...}}` body, jobs for `?timeout=0`), the candidate upload, and
+//! `softwareUpgradeSession`/`upgradeSession` with their operations, running on virtual time.
+//!
+//! Files: `config` (the scenario section), `model` (the world and the session state machine's
+//! driver), `state` (state enums), `auth` (the caller extractor), `resources` (reads),
+//! `session` (create and actions), `upload`, `query` (parameters and filters), `wire`
+//! (envelopes and encodings), `types` (metadata), `error` (the error body).
+
+mod auth;
+pub mod config;
+pub mod error;
+mod model;
+pub mod query;
+mod resources;
+mod session;
+pub mod state;
+pub mod types;
+mod upload;
+pub mod wire;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
 use axum::Router;
-use serde::Deserialize;
-use serde_json::{json, Value};
 
-use crate::engine::{Core, Millis};
-use crate::scenario::{Invalid, Scenario};
+pub use config::Config;
+pub use error::UnityError;
+pub use model::Model;
+
 use crate::Sim;
 
-/// This vendor's section of a scenario file.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Config {}
-
-/// This vendor's resources and timers.
-#[derive(Debug, Default)]
-pub struct Model {}
-
-impl Model {
-    pub fn build(_scenario: &Scenario, _core: &mut Core) -> Result<Self, Invalid> {
-        Ok(Self {})
-    }
-}
-
-impl crate::engine::Model for Model {
-    fn vendor(&self) -> &'static str {
-        "unity"
-    }
-    fn next_due(&self) -> Option<Millis> {
-        None
-    }
-    fn fire_due(&mut self, _core: &mut Core) {}
-    fn snapshot(&self, _core: &Core) -> Value {
-        json!({})
-    }
-}
-
-/// This vendor's routes.
+/// This vendor's routes. Authentication is the [`auth::Caller`] extractor each handler takes
+/// first, so paths no route matches stay 404 in Unity's shape.
 pub fn routes() -> Router<Sim> {
+    let other = resources::method_not_allowed;
     Router::new()
+        .route(
+            "/api/types/{type}",
+            get(resources::type_info).fallback(other),
+        )
+        .route(
+            "/api/types/{type}/instances",
+            get(resources::collection)
+                .post(session::create)
+                .fallback(other),
+        )
+        .route(
+            "/api/instances/{type}/{id}",
+            get(resources::instance)
+                .merge(delete(resources::delete))
+                .fallback(other),
+        )
+        .route(
+            "/api/types/{type}/action/{action}",
+            post(session::type_action).fallback(other),
+        )
+        .route(
+            "/api/instances/{type}/{id}/action/{action}",
+            post(session::instance_action).fallback(other),
+        )
+        .route(
+            "/upload/files/types/{type}",
+            post(upload::upload).fallback(other),
+        )
 }
 
 /// The answer to a path under this vendor's prefix that no route matches.
-pub fn not_found(path: &str) -> Response {
-    error_response(StatusCode::NOT_FOUND, &format!("no such resource: {path}"))
+pub fn not_found(_path: &str) -> Response {
+    UnityError::not_found().into_response()
 }
 
 /// An error in this vendor's own shape, for injected faults and fallbacks.
 pub fn error_response(status: StatusCode, message: &str) -> Response {
-    (status, axum::Json(json!({"error": message}))).into_response()
+    UnityError::new(status, error::code_for_status(status), message.to_string()).into_response()
 }

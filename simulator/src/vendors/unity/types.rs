@@ -1,0 +1,200 @@
+//! Type metadata: the attributes of every resource type served here, for `GET /api/types/<type>`
+//! (storops reads it to learn which fields to ask for, and turns a 404 there into a silently
+//! empty object) and for checking `fields=` and `filter=` names.
+
+use serde_json::{json, Value};
+
+/// One resource type: its name, whether it has instances, and its attributes
+/// (name, type, description).
+pub struct TypeDef {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub has_instances: bool,
+    pub attributes: &'static [(&'static str, &'static str, &'static str)],
+}
+
+const SESSION_ATTRS: &[(&str, &str, &str)] = &[
+    ("id", "String", "Unique identifier for the upgrade session instance."),
+    ("type", "UpgradeSessionTypeEnum", "Type of software to upgrade."),
+    ("candidate", "candidateSoftwareVersion", "Candidate software to install in the upgrade session, as defined by the candidateSoftwareVersion resource type."),
+    ("caption", "String", "Caption for this upgrade session."),
+    ("status", "UpgradeStatusEnum", "Status of the current upgrade session."),
+    ("messages", "List<upgradeMessage>", "List of upgrade messages."),
+    ("creationTime", "DateTime", "Date and time when the upgrade session was started."),
+    ("elapsedTime", "DateTime[Interval]", "Amount of time for which the upgrade session was running."),
+    ("percentComplete", "Integer", "Percentage of the upgrade that is completed."),
+    ("tasks", "List<upgradeTask>", "Current upgrade activity in the upgrade session, as defined by the upgradeTask resource type."),
+];
+
+pub const TYPES: &[TypeDef] = &[
+    TypeDef {
+        name: "basicSystemInfo",
+        description: "Basic information about the storage system, available without logging in.",
+        has_instances: true,
+        attributes: &[
+            ("id", "String", "Unique identifier of the basicSystemInfo instance. "),
+            ("model", "String", "Model name of this storage system. This value comes from the model attribute of the system resource. "),
+            ("name", "String", "Name of this storage system. This value comes from the name attribute of the system resource. "),
+            ("softwareVersion", "String", "Software version of this storage system. This value comes from the version attribute of the installedSoftwareVersion resource. "),
+            ("softwareFullVersion", "String", "Full software version of this storage system. "),
+            ("apiVersion", "String", "Latest version of the REST API that this storage system supports. "),
+            ("earliestApiVersion", "String", "Earliest version of the REST API that this storage system supports. "),
+        ],
+    },
+    TypeDef {
+        name: "system",
+        description: "Information about general settings for the storage system.",
+        has_instances: true,
+        attributes: &[
+            ("instanceId", "String", "Internal identifier of the system instance. "),
+            ("id", "String", "Unique identifier of the system instance. "),
+            ("operationalStatus", "List<CRUOpStatusEnum>", "Operational statuses for the system. "),
+            ("health", "health", "Health information for the system, as defined by the health resource type. "),
+            ("name", "String", "System name. "),
+            ("model", "String", "System model name. "),
+            ("serialNumber", "String", "System product serial number. "),
+            ("licenseType", "LicenseTypeEnum", "Type of the installed license file. "),
+            ("internalModel", "String", "Internal model name for the system. "),
+            ("platform", "String", "Hardware platform for the system. "),
+            ("macAddress", "String", "MAC address of the management interface. "),
+            ("isEULAAccepted", "Boolean", "Indicates whether the End User License Agreement (EULA) was accepted for an upgrade. "),
+            ("isUpgradeComplete", "Boolean", "Indicates whether an upgrade completed. Operations that change the configuration of the system are not allowed while an upgrade is in progress. "),
+            ("isAutoFailbackEnabled", "Boolean", "Indicates whether the automatic failback of NAS servers is enabled for the system. "),
+            ("currentPower", "Integer", "Current amount of power used by the system. "),
+            ("avgPower", "Integer", "Average amount of power used by the system. "),
+        ],
+    },
+    TypeDef {
+        name: "installedSoftwareVersion",
+        description: "Information about the installed system software.",
+        has_instances: true,
+        attributes: &[
+            ("id", "String", "Unique identifier of the installedSoftwareVersion instance. "),
+            ("version", "String", "Version of the installed software. "),
+            ("revision", "Integer", "Revision of the installed software. "),
+            ("releaseDate", "DateTime", "Release date of the installed software. "),
+            ("fullVersion", "String", "Full version of the installed software. "),
+        ],
+    },
+    TypeDef {
+        name: "candidateSoftwareVersion",
+        description: "Information about an upgrade candidate uploaded to the storage system.",
+        has_instances: true,
+        attributes: &[
+            ("id", "String", "Unique identifier of the candidateSoftwareVersion instance. "),
+            ("version", "String", "Version of the candidate software. "),
+            ("fullVersion", "String", "Full version of the candidate software. "),
+            ("revision", "Integer", "Revision of the candidate software. "),
+            ("releaseDate", "DateTime", "Release date of the candidate software. "),
+            ("type", "UpgradeTypeEnum", "Type of the candidate software. "),
+            ("rebootRequired", "Boolean", "Whether installing the candidate reboots the storage processors. "),
+            ("canPauseBeforeReboot", "Boolean", "Whether an upgrade to this candidate can pause before the first reboot. "),
+        ],
+    },
+    TypeDef {
+        name: "softwareUpgradeSession",
+        description: "Information about a storage system upgrade session.",
+        has_instances: true,
+        attributes: SESSION_ATTRS,
+    },
+    TypeDef {
+        name: "upgradeSession",
+        description: "Information about a storage system upgrade session.",
+        has_instances: true,
+        attributes: SESSION_ATTRS,
+    },
+    TypeDef {
+        name: "upgradeTask",
+        description: "An activity of an upgrade session (embedded).",
+        has_instances: false,
+        attributes: &[
+            ("caption", "String", "Caption for this task."),
+            ("creationTime", "DateTime", "Date and time when the upgrade task was started."),
+            ("status", "UpgradeStatusEnum", "Current status of the upgrade activity."),
+            ("type", "UpgradeSessionTypeEnum", "Upgrade session type."),
+            ("estRemainTime", "DateTime[Interval]", "Estimated time remaining for the upgrade task."),
+        ],
+    },
+    TypeDef {
+        name: "upgradeMessage",
+        description: "A message occurrence (embedded).",
+        has_instances: false,
+        attributes: &[
+            ("errorCode", "String", "Error code for this message."),
+            ("messages", "List<localizedMessage>", "List of localized messages."),
+            ("severity", "SeverityEnum", "Severity level associated with this message."),
+            ("httpStatus", "Integer", "HTTP status code for this message."),
+        ],
+    },
+    TypeDef {
+        name: "job",
+        description: "Information about a job (an asynchronous request).",
+        has_instances: true,
+        attributes: &[
+            ("instanceId", "String", "Internal identifier of the job instance. "),
+            ("id", "String", "Unique identifier of the job instance. "),
+            ("description", "String", "Job description. "),
+            ("state", "JobStateEnum", "Current state of the job. "),
+            ("stateChangeTime", "DateTime", "Date and time of the last state change for the job. "),
+            ("submitTime", "DateTime", "Date and time when the job was submitted. "),
+            ("startTime", "DateTime", "Date and time when the job started. "),
+            ("endTime", "DateTime", "Date and time when the job ended. "),
+            ("elapsedTime", "DateTime", "Amount of time for which the job has been running. "),
+            ("estRemainTime", "DateTime", "Estimated time remaining until the job completes. "),
+            ("progressPct", "Integer", "Approximate percentage of the job that has completed. "),
+            ("tasks", "List<jobTask>", "Set of tasks within the job, as defined by the jobTask object. "),
+            ("owner", "String", "Owning provider of the job. "),
+            ("requestId", "String", "Request ID for the job, provided by the client in the ?requestId request parameter. "),
+            ("methodName", "String", "Name of the method that the job is calling. "),
+            ("parametersOut", "Object", "Output parameters of the job's method. "),
+            ("messageOut", "message", "Message returned by the job's method. "),
+            ("isJobCancelable", "Boolean", "Whether the job can be cancelled. "),
+            ("isJobCancelled", "Boolean", "Whether the job was cancelled. "),
+            ("clientData", "String", "Client data attached to the job. "),
+            ("statusCodeOut", "Integer", "Status code returned by the job's method. "),
+        ],
+    },
+    TypeDef {
+        name: "loginSessionInfo",
+        description: "Information about the current login session.",
+        has_instances: true,
+        attributes: &[
+            ("id", "String", "Unique identifier of the login session (the user name). "),
+            ("domain", "String", "Domain of the logged-in user. "),
+            ("user", "user", "The logged-in user. "),
+            ("roles", "List<role>", "Roles of the logged-in user. "),
+            ("idleTimeout", "Integer", "Seconds of inactivity after which the session ends. "),
+            ("isPasswordChangeRequired", "Boolean", "Whether the user must change the password. "),
+        ],
+    },
+    TypeDef {
+        name: "user",
+        description: "Information about a local user.",
+        has_instances: true,
+        attributes: &[
+            ("id", "String", "Unique identifier of the user instance. "),
+            ("name", "String", "User name. "),
+            ("role", "role", "Role of the user. "),
+        ],
+    },
+];
+
+pub fn find(name: &str) -> Option<&'static TypeDef> {
+    TYPES.iter().find(|t| t.name == name)
+}
+
+impl TypeDef {
+    pub fn attribute_names(&self) -> Vec<&'static str> {
+        self.attributes.iter().map(|(n, _, _)| *n).collect()
+    }
+
+    /// The body of `GET /api/types/<name>` (`content`), as the recordings show it.
+    pub fn metadata(&self) -> Value {
+        let attributes: Vec<Value> = self
+            .attributes
+            .iter()
+            .map(|(n, t, d)| json!({"name": n, "type": t, "description": d, "displayValue": n}))
+            .collect();
+        json!({"name": self.name, "description": self.description, "attributes": attributes})
+    }
+}
