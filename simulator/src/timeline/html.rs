@@ -417,7 +417,30 @@ fn lane_row(h: &mut String, lane: &Lane, axis: &Axis, y: f64) {
         p = esc(&lane.path),
     );
     for (i, seg) in lane.segments.iter().enumerate() {
-        segment(h, lane, seg, axis, y, i + 1 == lane.segments.len());
+        // Room left of the last bar: what the bar before it leaves free beside its own label.
+        let room_before = match (i + 1 == lane.segments.len(), i.checked_sub(1)) {
+            (true, Some(p)) => {
+                let prev = &lane.segments[p];
+                let w = axis.x(prev.end) - axis.x(prev.start);
+                let label = prev.state.chars().count() as f64 * CHAR_WIDTH + 8.0;
+                if w > label {
+                    w - label
+                } else {
+                    w
+                }
+            }
+            (true, None) => axis.x(seg.start) - axis.left,
+            (false, _) => 0.0,
+        };
+        segment(
+            h,
+            lane,
+            seg,
+            axis,
+            y,
+            i + 1 == lane.segments.len(),
+            room_before,
+        );
     }
     for m in &lane.faults {
         fault_marker(h, m, axis, y, false);
@@ -425,7 +448,15 @@ fn lane_row(h: &mut String, lane: &Lane, axis: &Axis, y: f64) {
     h.push_str("</g>\n");
 }
 
-fn segment(h: &mut String, lane: &Lane, seg: &Segment, axis: &Axis, y: f64, last: bool) {
+fn segment(
+    h: &mut String,
+    lane: &Lane,
+    seg: &Segment,
+    axis: &Axis,
+    y: f64,
+    last: bool,
+    room_before: f64,
+) {
     let x = axis.x(seg.start);
     let w = round2((axis.x(seg.end) - x).max(1.5));
     let faded = (seg.open && seg.family.is_final()) || seg.assumed;
@@ -466,13 +497,15 @@ fn segment(h: &mut String, lane: &Lane, seg: &Segment, axis: &Axis, y: f64, last
     // The state's name inside its bar when it fits; a last state too short for its name
     // (a failure at the very end of a long wait) is named beside its bar instead.
     let text_width = seg.state.chars().count() as f64 * CHAR_WIDTH;
-    if w <= text_width + 8.0 && last {
-        let right = x + w + 3.0;
-        let (tx, anchor) = if right + text_width <= LABEL_WIDTH + CHART_WIDTH + RIGHT_PAD {
-            (right, "start")
-        } else {
-            (x - 3.0, "end")
-        };
+    let right = x + w + 3.0;
+    let beside = if right + text_width <= LABEL_WIDTH + CHART_WIDTH + RIGHT_PAD {
+        Some((right, "start"))
+    } else if room_before > text_width + 10.0 {
+        Some((x - 3.0, "end"))
+    } else {
+        None
+    };
+    if let (Some((tx, anchor)), true) = (beside, w <= text_width + 8.0 && last) {
         let _ = write!(
             h,
             "<text class=\"beside-bar\" x=\"{}\" y=\"{}\" text-anchor=\"{anchor}\">{}</text>",
