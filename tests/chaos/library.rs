@@ -40,19 +40,34 @@ fn every_library_scenario_keeps_its_promised_outcome() {
     let mut per_vendor = std::collections::BTreeMap::<String, usize>::new();
     let mut failures = Vec::new();
     for path in &files {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let sim = sim_for(path);
         let scenario = sim.scenario();
-        assert!(!scenario.description.trim().is_empty(), "{name}: a library scenario says what story it tells");
-        assert!(scenario.expect.is_some(), "{name}: a library scenario promises an outcome (expect)");
+        assert!(
+            !scenario.description.trim().is_empty(),
+            "{name}: a library scenario says what story it tells"
+        );
+        assert!(
+            scenario.expect.is_some(),
+            "{name}: a library scenario promises an outcome (expect)"
+        );
         match rehearse(&sim) {
-            Ok(outcome) => failures.extend(outcome.failures.into_iter().map(|f| format!("{name}: {f}"))),
+            Ok(outcome) => {
+                failures.extend(outcome.failures.into_iter().map(|f| format!("{name}: {f}")))
+            }
             Err(e) => failures.push(format!("{name}: {e}")),
         }
         let vendor = name.split('-').next().unwrap_or_default().to_string();
         *per_vendor.entry(vendor).or_default() += 1;
     }
-    assert!(failures.is_empty(), "unmet outcomes:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "unmet outcomes:\n{}",
+        failures.join("\n")
+    );
     for vendor in ["obshell", "ota", "taurusdb", "unity"] {
         assert!(
             per_vendor.get(vendor).copied().unwrap_or_default() >= 3,

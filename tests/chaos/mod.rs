@@ -2,4 +2,5 @@
 //! scenario library, and the timeline page.
 
 mod http_faults;
+mod library;
 mod timeline;

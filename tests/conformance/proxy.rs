@@ -215,7 +215,7 @@ fn plan_for(m: Mutation) -> (&'static str, Option<&'static str>) {
 async fn every_mutation_of_a_correct_target_is_caught_naming_the_step() {
     // The upstream per vendor: the simulator in-process, or a running one named by
     // UPGRADE_CONFORMANCE_UPSTREAM_<VENDOR> (to try the mutations against another build).
-    let sim = super::super::support::default_sim();
+    let sim = super::super::support::default_sim_on_system_clock();
     let local = serve_sim(sim.clone()).await;
     let upstream = |vendor: &str| -> Option<String> {
         std::env::var(format!(

@@ -90,3 +90,11 @@ pub fn post_json(path: &str, body: &Value) -> Request<Body> {
         .body(Body::from(body.to_string()))
         .unwrap_or_default()
 }
+
+/// A simulator on the default scenario whose wall clock is the system's: for tests whose
+/// client signs requests with the real time (Huawei AK/SK, OBShell auth expiry) over a socket.
+pub fn default_sim_on_system_clock() -> Sim {
+    let scenario = Scenario::parse(upgrade_sim::scenario::DEFAULT_SCENARIO, "default")
+        .unwrap_or_else(|e| panic!("{e}"));
+    Sim::new(scenario, SimOptions::default()).unwrap_or_else(|e| panic!("{e:#}"))
+}

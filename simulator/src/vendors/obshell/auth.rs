@@ -46,7 +46,7 @@ pub fn public_key_b64() -> String {
 fn rsa_decrypt(raw: &[u8]) -> Result<Vec<u8>, String> {
     let k = key().ok_or("the simulator's agent key did not load")?;
     let size = rsa::traits::PublicKeyParts::size(k);
-    if raw.is_empty() || raw.len() % size != 0 {
+    if raw.is_empty() || !raw.len().is_multiple_of(size) {
         return Err("crypto/rsa: decryption error".into());
     }
     let mut out = Vec::new();
@@ -149,7 +149,7 @@ fn aes_decrypt(keys: &[u8], body: &[u8]) -> Result<Vec<u8>, ObError> {
     let text = std::str::from_utf8(body).unwrap_or_default();
     // The server ignores base64 errors and decrypts whatever decoded (here: nothing).
     let mut data = b64(text).unwrap_or_default();
-    if data.len() % 16 != 0 {
+    if !data.len().is_multiple_of(16) {
         return Err(ObError::aes_length());
     }
     let dec = Dec::new_from_slices(&keys[..16], &keys[16..]).map_err(|_| ObError::aes_key())?;
