@@ -3,7 +3,7 @@
 # it draws the page with `upgrade-sim timeline`, dumps Chromium's DOM (every lane must be in
 # it) and takes a screenshot (the PNG must be non-trivial). Installs Debian's chromium when it
 # is missing. CI runs it with no arguments: the synthetic fixture, plus one page per vendor
-# scenario (scenarios/<vendor>-*.yaml, the first of each vendor) rehearsed with --journal.
+# scenario (scenarios/<vendor>-*.yaml, the story named below) rehearsed with --journal.
 #
 #   scripts/screenshot-timeline.sh                      # check, and write docs/img/timeline-*.png
 #   scripts/screenshot-timeline.sh JOURNAL OUT.png      # one journal file to one screenshot
@@ -44,7 +44,8 @@ chromium_run() {
 render() {
   local journal="$1" png="$2" html
   html="$work/$(basename "$png" .png).html"
-  "$sim" timeline --journal "$journal" --out "$html"
+  # From the journal's own folder, so the page names the file, not a temporary path.
+  (cd "$(dirname "$journal")" && "$sim" timeline --journal "$(basename "$journal")" --out "$html")
   local lanes
   lanes="$(grep -o 'data-resource="[^"]*"' "$html" | sort -u | wc -l)"
   local dom
@@ -79,10 +80,19 @@ if [ $# -eq 2 ]; then
 fi
 
 render fixtures/timeline/four-vendors.jsonl docs/img/timeline-synthetic.png
+# The story each vendor's screenshot tells (issue 7's examples); any other file of the vendor's
+# when that one does not exist.
+declare -A story=(
+  [obshell]=obshell-rolling-zone2-observer-down
+  [ota]=ota-threshold-autopause-batch3
+  [taurusdb]=taurusdb-delayed-window-failure
+  [unity]=unity-failed-lock-after-reboot
+)
 for vendor in obshell ota taurusdb unity; do
-  scenario="$(ls scenarios/"$vendor"-*.yaml 2>/dev/null | head -n1 || true)"
+  scenario="scenarios/${story[$vendor]}.yaml"
+  [ -f "$scenario" ] || scenario="$(ls scenarios/"$vendor"-*.yaml 2>/dev/null | head -n1 || true)"
   [ -n "$scenario" ] || { echo "skip: no scenarios/$vendor-*.yaml yet"; continue; }
-  journal="$work/$vendor.jsonl"
+  journal="$work/$(basename "$scenario" .yaml).jsonl"
   # rehearse exits 1 when the promised outcome does not hold; the library test reports that.
   "$sim" rehearse "$scenario" --journal >"$journal" || true
   render "$journal" "docs/img/timeline-$vendor.png"

@@ -365,6 +365,33 @@ async fn a_live_simulators_journal_is_drawn_with_its_requests() {
     );
 }
 
+#[tokio::test]
+async fn http_faults_fired_by_a_real_simulator_are_marked_when_they_fired() {
+    let sim = crate::support::sim_from(
+        "name: flaky-jobs\nseed: 5\nhttp_faults:\n  - route: GET /v3/*/jobs\n    \
+         error: {status: 503, message: backend down}\n",
+    );
+    send(&sim, get("/v3/p1/jobs")).await;
+    sim.advance(10 * 60_000).unwrap();
+    send(&sim, get("/v3/p1/jobs")).await;
+    sim.advance(5 * 60_000).unwrap();
+    send(&sim, get("/_sim/health")).await;
+    let journal = send(&sim, get("/_sim/journal")).await.text();
+    let doc = timeline::parse(&journal, "GET /_sim/journal").unwrap();
+    let html = timeline::render(&doc, &Limits::default());
+    well_formed(&html);
+    assert!(html.contains("<h1>Upgrade timeline: flaky-jobs</h1>"));
+    let faults = tags_with(&html, "<g class=\"fault\"");
+    let ats: Vec<&str> = faults.iter().map(|t| attr(t, "data-at-ms")).collect();
+    assert_eq!(ats, ["0", "600000"]);
+    assert!(html.contains("<td>10m</td><td>taurusdb</td><td>http</td><td>http Error</td>"));
+    // Both requests were answered 503: the request strip says so.
+    assert!(
+        html.contains("1 request, 1 answered 4xx/5xx, 10m"),
+        "{html}"
+    );
+}
+
 #[test]
 fn timeline_from_reads_a_running_simulator_over_http() {
     let runtime = tokio::runtime::Runtime::new().unwrap();

@@ -71,6 +71,9 @@ pub fn fetch(given: &str) -> Result<JournalDoc, FetchError> {
     let (journal_url, health_url) = urls(given);
     let client = reqwest::blocking::Client::builder()
         .timeout(Duration::from_secs(60))
+        // `serve --tls` makes a self-signed certificate at start; this client only ever talks
+        // to a simulator the user pointed it at, to read its journal.
+        .danger_accept_invalid_certs(true)
         .build()
         .map_err(|e| FetchError::Http {
             url: journal_url.clone(),

@@ -63,16 +63,37 @@ fn short_json(v: &Value, max: usize) -> String {
     }
 }
 
-/// What a fault was, in a word or two: its action, fault kind or message.
+/// What a fault was, in a word or two: the timeline action, the HTTP fault's kind
+/// ("http Error"), the refusal, or the fault's own name or message.
 pub fn fault_name(m: &Mark) -> String {
-    for key in [
-        "action", "fault", "kind", "type", "reason", "message", "refused",
-    ] {
+    // Debug-printed enums ("Error { status: 503, .. }", "Latency(…)") are cut to their name.
+    let short = |s: &str| -> String { s.split(['(', '{']).next().unwrap_or(s).trim().to_string() };
+    if let Some(a) = m.detail.get("action").and_then(Value::as_str) {
+        return if m.resource == "http" {
+            format!("http {}", short(a))
+        } else {
+            short(a)
+        };
+    }
+    if let Some(r) = m.detail.get("refusal").and_then(Value::as_str) {
+        return format!("refused: {}", short(r));
+    }
+    for key in ["fault", "kind", "type", "reason", "message", "error", "log"] {
         if let Some(s) = m.detail.get(key).and_then(Value::as_str) {
-            return s.to_string();
+            let cut: String = s.chars().take(48).collect();
+            return if cut.len() < s.len() {
+                format!("{cut}…")
+            } else {
+                cut
+            };
         }
     }
     m.resource.clone()
+}
+
+/// Timeline actions (scenario or live) touch a whole vendor; HTTP faults touch one request.
+fn is_action(m: &Mark) -> bool {
+    m.resource == "timeline"
 }
 
 fn when(at: Millis, date: &str) -> String {
@@ -103,6 +124,7 @@ svg .lane-name { font-size: 12px; }
 svg .root { font-weight: 600; }
 svg .in-bar { font-size: 11px; fill: #fff; pointer-events: none; }
 svg .in-bar.dark { fill: #1d2330; }
+svg .beside-bar { font-size: 11px; font-weight: 600; }
 svg .collapsed { font-style: italic; fill: #5b6475; }
 svg .fault path { fill: #c2185b; stroke: #fff; stroke-width: 1; }
 svg .fault-line { stroke: #c2185b; stroke-width: 1; stroke-dasharray: 3 3; opacity: 0.55; }
@@ -277,9 +299,9 @@ fn section_html(h: &mut String, section: &Section, axis: &Axis) {
             "<text class=\"lane-name root\" x=\"8\" y=\"{}\">faults &amp; timeline actions</text>",
             round2(y + 14.0)
         );
-        let labelled = section.loose_faults.len() <= 24;
+        let labelled = section.loose_faults.iter().filter(|m| is_action(m)).count() <= 24;
         for m in &section.loose_faults {
-            fault_marker(h, m, axis, y, labelled);
+            fault_marker(h, m, axis, y, labelled && is_action(m));
         }
         y += LANE_HEIGHT;
     }
@@ -316,7 +338,7 @@ fn section_html(h: &mut String, section: &Section, axis: &Axis) {
         y += LANE_HEIGHT;
     }
     // A timeline action touches the whole vendor: a dashed line down through its lanes.
-    for m in &section.loose_faults {
+    for m in section.loose_faults.iter().filter(|m| is_action(m)) {
         let x = axis.x(m.at);
         let _ = writeln!(
             h,
@@ -347,9 +369,9 @@ fn request_row(h: &mut String, bins: &[RequestBin], axis: &Axis, y: f64) {
         let err_h = round2(total_h * b.errors as f64 / b.total as f64);
         let _ = writeln!(
             h,
-            "<g class=\"req\"><title>{} requests, {} answered 4xx/5xx, {} – {}</title>\
+            "<g class=\"req\"><title>{}, {} answered 4xx/5xx, {} – {}</title>\
              <rect class=\"req-ok\" x=\"{x}\" y=\"{}\" width=\"{}\" height=\"{total_h}\"/>{}</g>",
-            b.total,
+            plural(b.total, "request", "requests"),
             b.errors,
             format_duration(b.start),
             format_duration(b.end),
@@ -370,10 +392,17 @@ fn request_row(h: &mut String, bins: &[RequestBin], axis: &Axis, y: f64) {
 
 fn lane_row(h: &mut String, lane: &Lane, axis: &Axis, y: f64) {
     let indent = 8.0 + lane.depth as f64 * 14.0;
-    let room = ((LABEL_WIDTH - indent - 10.0) / CHAR_WIDTH).max(4.0) as usize;
-    let label = if lane.label.chars().count() > room {
-        let cut: String = lane.label.chars().take(room.saturating_sub(1)).collect();
-        format!("{cut}…")
+    // Bold names are wider; long ids keep their kind, head and tail ("job/83b1…a0e1").
+    let char_width = if lane.depth == 0 { 7.6 } else { 7.0 };
+    let room = ((LABEL_WIDTH - indent - 12.0) / char_width).max(6.0) as usize;
+    let chars: Vec<char> = lane.label.chars().collect();
+    let label = if chars.len() > room {
+        let tail = room / 3;
+        let head = room - tail - 1;
+        let mut s: String = chars[..head].iter().collect();
+        s.push('…');
+        s.extend(&chars[chars.len() - tail..]);
+        s
     } else {
         lane.label.clone()
     };
@@ -387,8 +416,31 @@ fn lane_row(h: &mut String, lane: &Lane, axis: &Axis, y: f64) {
         esc(&label),
         p = esc(&lane.path),
     );
-    for seg in &lane.segments {
-        segment(h, lane, seg, axis, y);
+    for (i, seg) in lane.segments.iter().enumerate() {
+        // Room left of the last bar: what the bar before it leaves free beside its own label.
+        let room_before = match (i + 1 == lane.segments.len(), i.checked_sub(1)) {
+            (true, Some(p)) => {
+                let prev = &lane.segments[p];
+                let w = axis.x(prev.end) - axis.x(prev.start);
+                let label = prev.state.chars().count() as f64 * CHAR_WIDTH + 8.0;
+                if w > label {
+                    w - label
+                } else {
+                    w
+                }
+            }
+            (true, None) => axis.x(seg.start) - axis.left,
+            (false, _) => 0.0,
+        };
+        segment(
+            h,
+            lane,
+            seg,
+            axis,
+            y,
+            i + 1 == lane.segments.len(),
+            room_before,
+        );
     }
     for m in &lane.faults {
         fault_marker(h, m, axis, y, false);
@@ -396,10 +448,18 @@ fn lane_row(h: &mut String, lane: &Lane, axis: &Axis, y: f64) {
     h.push_str("</g>\n");
 }
 
-fn segment(h: &mut String, lane: &Lane, seg: &Segment, axis: &Axis, y: f64) {
+fn segment(
+    h: &mut String,
+    lane: &Lane,
+    seg: &Segment,
+    axis: &Axis,
+    y: f64,
+    last: bool,
+    room_before: f64,
+) {
     let x = axis.x(seg.start);
     let w = round2((axis.x(seg.end) - x).max(1.5));
-    let faded = seg.open && seg.family.is_final();
+    let faded = (seg.open && seg.family.is_final()) || seg.assumed;
     let mut tip = format!(
         "{}\n{} ({})\nfrom {}\n{} {}",
         lane.path,
@@ -414,6 +474,11 @@ fn segment(h: &mut String, lane: &Lane, seg: &Segment, axis: &Axis, y: f64) {
         when(seg.end, &seg.end_at),
     );
     let _ = write!(tip, "\nfor {}", format_duration(seg.end - seg.start));
+    if seg.assumed {
+        tip.push_str(
+            "\n(the state it left at its first transition, assumed since the journal's start)",
+        );
+    }
     let detail = short_json(&seg.detail, 300);
     if !detail.is_empty() {
         let _ = write!(tip, "\ndetail: {detail}");
@@ -429,8 +494,27 @@ fn segment(h: &mut String, lane: &Lane, seg: &Segment, axis: &Axis, y: f64) {
         if faded { " fill-opacity=\"0.35\"" } else { "" },
         esc(&tip)
     );
-    // The state's name inside its bar when it fits.
-    if w > seg.state.chars().count() as f64 * CHAR_WIDTH + 8.0 {
+    // The state's name inside its bar when it fits; a last state too short for its name
+    // (a failure at the very end of a long wait) is named beside its bar instead.
+    let text_width = seg.state.chars().count() as f64 * CHAR_WIDTH;
+    let right = x + w + 3.0;
+    let beside = if right + text_width <= LABEL_WIDTH + CHART_WIDTH + RIGHT_PAD {
+        Some((right, "start"))
+    } else if room_before > text_width + 10.0 {
+        Some((x - 3.0, "end"))
+    } else {
+        None
+    };
+    if let (Some((tx, anchor)), true) = (beside, w <= text_width + 8.0 && last) {
+        let _ = write!(
+            h,
+            "<text class=\"beside-bar\" x=\"{}\" y=\"{}\" text-anchor=\"{anchor}\">{}</text>",
+            round2(tx),
+            round2(y + 14.0),
+            esc(&seg.state)
+        );
+    }
+    if w > text_width + 8.0 {
         let dark = faded || seg.family == Family::Pending || seg.family == Family::Paused;
         let _ = write!(
             h,

@@ -25,6 +25,8 @@ pub struct Segment {
     pub end_at: String,
     /// Still in this state when the journal ends.
     pub open: bool,
+    /// Before the resource's first transition: the state it left, assumed since the start.
+    pub assumed: bool,
     /// The detail of the transition that entered this state.
     pub detail: Value,
 }
@@ -253,7 +255,7 @@ pub fn build(entries: &[Entry], limits: Limits) -> Chart {
                 .values()
                 .map(|r| r.faults.len())
                 .sum::<usize>();
-        let lanes = lanes_of(acc.resources, end, &end_at);
+        let lanes = lanes_of(acc.resources, (start, &start_at), end, &end_at);
         let rows = collapse(lanes, limits.max_children);
         let mut kept = Vec::new();
         for row in rows {
@@ -291,7 +293,12 @@ pub fn build(entries: &[Entry], limits: Limits) -> Chart {
 
 /// Lanes in tree order, with a lane added for every missing ancestor ("dag/12" for
 /// "dag/12/node/3" when the DAG itself never changed state) so children sit under a parent.
-fn lanes_of(resources: BTreeMap<String, Resource>, end: Millis, end_at: &str) -> Vec<Lane> {
+fn lanes_of(
+    resources: BTreeMap<String, Resource>,
+    start: (Millis, &str),
+    end: Millis,
+    end_at: &str,
+) -> Vec<Lane> {
     let mut paths: BTreeSet<String> = resources.keys().cloned().collect();
     for p in resources.keys() {
         let parts: Vec<&str> = p.split('/').collect();
@@ -317,7 +324,7 @@ fn lanes_of(resources: BTreeMap<String, Resource>, end: Millis, end_at: &str) ->
         };
         let depth = stack.len();
         let (segments, faults) = match resources.get(&path) {
-            Some(r) => (segments_of(r, end, end_at), r.faults.clone()),
+            Some(r) => (segments_of(r, start, end, end_at), r.faults.clone()),
             None => (Vec::new(), Vec::new()),
         };
         lanes.push(Lane {
@@ -334,20 +341,22 @@ fn lanes_of(resources: BTreeMap<String, Resource>, end: Millis, end_at: &str) ->
 
 /// A resource's states: the state it left first (from when it was first seen), then one
 /// segment per transition, the last running to the end of the journal.
-fn segments_of(r: &Resource, end: Millis, end_at: &str) -> Vec<Segment> {
+fn segments_of(r: &Resource, start: (Millis, &str), end: Millis, end_at: &str) -> Vec<Segment> {
     let mut out = Vec::new();
-    if let (Some((seen, seen_at)), Some((first, first_at, Some(from), _, _))) =
-        (&r.first_seen, r.transitions.first())
-    {
-        if seen < first {
+    if let Some((first, first_at, Some(from), _, _)) = r.transitions.first() {
+        // A fleet's resources exist from the scenario's start without a journal line; the
+        // state a resource first left is drawn from the start, marked as assumed.
+        let (seen, seen_at) = start;
+        if seen < *first {
             out.push(Segment {
                 state: from.clone(),
                 family: Family::of(from),
-                start: *seen,
+                start: seen,
                 end: *first,
-                start_at: seen_at.clone(),
+                start_at: seen_at.to_string(),
                 end_at: first_at.clone(),
                 open: false,
+                assumed: true,
                 detail: Value::Null,
             });
         }
@@ -365,6 +374,7 @@ fn segments_of(r: &Resource, end: Millis, end_at: &str) -> Vec<Segment> {
             start_at: date.clone(),
             end_at: seg_end_at,
             open,
+            assumed: false,
             detail: detail.clone(),
         });
     }
