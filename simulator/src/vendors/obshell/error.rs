@@ -384,7 +384,8 @@ impl ObError {
         )
     }
 
-    pub fn mode_not_supported(mode_upper: &str, mode_sent: &str) -> Self {
+    /// Both eras echo the mode upper-cased (vendor notes §8, §9.9).
+    pub fn mode_not_supported(mode_upper: &str) -> Self {
         Self::new(
             (
                 400,
@@ -395,7 +396,7 @@ impl ObError {
             (
                 500,
                 1010,
-                format!("Known error: upgrade mode '{mode_sent}' is not supported"),
+                format!("Known error: upgrade mode '{mode_upper}' is not supported"),
             ),
         )
     }

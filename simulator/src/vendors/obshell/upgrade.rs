@@ -206,7 +206,7 @@ pub fn ob_upgrade(
     if legacy && !check {
         // 4.2.x checked the mode right after the identity.
         if !mode_ok {
-            return Err(ObError::mode_not_supported(&mode, &p.mode.to_lowercase()));
+            return Err(ObError::mode_not_supported(&mode));
         }
         if !rolling_ok {
             return Err(ObError::rolling_needs_three_zones());
@@ -220,7 +220,7 @@ pub fn ob_upgrade(
     }
     if !legacy && !check {
         if !mode_ok {
-            return Err(ObError::mode_not_supported(&mode, &p.mode));
+            return Err(ObError::mode_not_supported(&mode));
         }
         if !rolling_ok {
             return Err(ObError::rolling_needs_three_zones());
