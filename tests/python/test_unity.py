@@ -2,11 +2,14 @@
 
 storops has no upgrade classes: a storops user scripts upgrades through UnityClient's generic
 get/post/action/type_action calls, which is what these tests do. storops only builds https
-URLs; until the simulator serves TLS, the tests point its HTTP client at the plain-http
-listener (vendor notes section 7). The clock is stopped; tests step it with sim.advance.
+URLs, so the simulator runs with `serve --tls` (a self-signed certificate made at start,
+which storops does not verify). The clock is stopped; tests step it with sim.advance.
 """
 
+import subprocess
+
 import pytest
+from conftest import start_simulator
 from storops import UnitySystem
 from storops.connection.connector import UnityRESTConnector
 from storops.connection.exceptions import HttpServerError
@@ -18,14 +21,25 @@ SESSION_TYPE = "softwareUpgradeSession"
 PAUSED, COMPLETED, IN_PROGRESS = 6, 2, 1
 
 
+@pytest.fixture
+def sim():
+    """The simulator with HTTPS too (`serve --tls`): storops builds https URLs only."""
+    s = start_simulator("--tls", "--tls-listen", "127.0.0.1:0")
+    yield s
+    s.proc.terminate()
+    try:
+        s.proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        s.proc.kill()
+
+
 def connect(sim):
     # The token lives in a class-level dict shared by every client in the process: start clean.
     UnityRESTConnector.HEADERS.pop("emc-csrf-token", None)
-    base = sim.base_url
-    host, port = base.split("//")[1].split(":")
-    unity = UnitySystem(host=host, username="admin", password="Password123#", port=int(port), verify=False)
-    unity._cli._rest.http_client.base_url = base
-    return unity
+    https = next(u for u in sim.urls if u.startswith("https://"))
+    host, port = https.split("//")[1].rstrip("/").rsplit(":", 1)
+    # storops' own https client, certificate unchecked (verify=False, its default).
+    return UnitySystem(host=host, username="admin", password="Password123#", port=int(port), verify=False)
 
 
 def requests_seen(sim):

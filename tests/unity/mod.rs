@@ -905,7 +905,7 @@ async fn an_sp_reboot_window_from_the_scenario_refuses_requests_in_it() {
     let j = sim.lock().core.journal.query(&Default::default());
     assert!(j
         .iter()
-        .any(|e| e.detail.to_string().contains("storage processor rebooting")));
+        .any(|e| e.resource == "refusal" && e.detail.to_string().contains("is rebooting")));
 }
 
 #[tokio::test]

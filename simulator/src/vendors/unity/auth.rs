@@ -4,11 +4,8 @@
 //! (401 when missing or stale, which is what makes storops fetch one). `basicSystemInfo` is
 //! open to anyone. Every authenticated answer carries the session's token, and a new login
 //! session sets the cookie.
-//!
-//! It also turns requests away while a storage processor reboots ([`Model::refusal`]), since
-//! nothing else in the server asks the model yet.
-//!
-//! [`Model::refusal`]: crate::engine::Model::refusal
+//! (While a storage processor reboots, the server's chaos layer asks `Model::refusal` and
+//! answers 503 before any of this runs.)
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -17,9 +14,8 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use serde_json::json;
 
-use super::error::{self, remember_now, UnityError};
+use super::error::{remember_now, UnityError};
 use super::model::unix_ms;
-use crate::engine::{Model as _, Refusal};
 use crate::Sim;
 
 /// Who is calling: the login session (absent on open routes) and what to tell the client.
@@ -90,19 +86,6 @@ impl FromRequestParts<Sim> for Caller {
         let now = core.now();
         let now_unix_ms = unix_ms(core, now);
         remember_now(now_unix_ms);
-        if let Some(Refusal::Error { status, message }) =
-            model.refusal(core, parts.method.as_str(), &path)
-        {
-            core.fault(
-                "unity",
-                "request",
-                json!({"refused": format!("{} {path}", parts.method), "status": status, "reason": "storage processor rebooting"}),
-            );
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-            return Err(UnityError::new(status, error::UNAVAILABLE, message)
-                .at(now_unix_ms)
-                .into_response());
-        }
         let mut caller = Caller {
             now_unix_ms,
             host,
