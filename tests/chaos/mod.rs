@@ -3,4 +3,5 @@
 
 mod http_faults;
 mod library;
+mod refusals;
 mod timeline;
