@@ -14,12 +14,16 @@ import time
 import pytest
 import requests
 
+# Tests patch time.sleep with virtual_sleep; the fixture's own waits must stay real.
+_real_sleep = time.sleep
+
 
 class Simulator:
     def __init__(self, proc, base_url, urls):
         self.proc = proc
         self.base_url = base_url
         self.urls = urls  # every "listening on" URL the process printed (http, https)
+        self.stopping = False
 
     def admin(self, method, path, **kw):
         r = requests.request(method, self.base_url + "/_sim" + path, timeout=30, **kw)
@@ -44,8 +48,23 @@ class Simulator:
     def journal(self, **params):
         return self.admin("GET", "/journal", params=params)
 
+    def stop(self):
+        self.stopping = True
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
     def virtual_sleep(self, seconds):
-        """A drop-in for time.sleep that steps the virtual clock instead of waiting."""
+        """A drop-in for time.sleep that steps the virtual clock instead of waiting.
+
+        A patched time.sleep is global: once the simulator is stopping (or gone), sleeps made
+        by anyone else, such as subprocess.wait in the teardown, are real again.
+        """
+        if self.stopping or self.proc.poll() is not None:
+            _real_sleep(seconds)
+            return
         self.advance(max(float(seconds), 0.001))
 
 
@@ -76,8 +95,4 @@ def sim():
     """A fresh simulator on the embedded default scenario, clock stopped."""
     s = start_simulator()
     yield s
-    s.proc.terminate()
-    try:
-        s.proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        s.proc.kill()
+    s.stop()

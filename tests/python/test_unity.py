@@ -6,7 +6,6 @@ URLs, so the simulator runs with `serve --tls` (a self-signed certificate made a
 which storops does not verify). The clock is stopped; tests step it with sim.advance.
 """
 
-import subprocess
 
 import pytest
 from conftest import start_simulator
@@ -26,11 +25,7 @@ def sim():
     """The simulator with HTTPS too (`serve --tls`): storops builds https URLs only."""
     s = start_simulator("--tls", "--tls-listen", "127.0.0.1:0")
     yield s
-    s.proc.terminate()
-    try:
-        s.proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        s.proc.kill()
+    s.stop()
 
 
 def connect(sim):
