@@ -46,11 +46,7 @@ pub fn router(sim: Sim) -> Router {
         .merge(vendors::routes())
         .nest("/_sim", crate::admin::routes())
         .fallback(unknown_route)
-        .layer(middleware::from_fn_with_state(sim.clone(), chaos))
-        .layer(middleware::from_fn_with_state(
-            sim.clone(),
-            journal_requests,
-        ))
+        .layer(middleware::from_fn_with_state(sim.clone(), vendor_requests))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             panic_response,
         ))
@@ -70,28 +66,6 @@ async fn unknown_route(uri: axum::http::Uri) -> Response {
         )
             .into_response(),
     }
-}
-
-/// Records every vendor request (not the admin API's) with the status it got.
-async fn journal_requests(State(sim): State<Sim>, req: Request, next: Next) -> Response {
-    let path = req.uri().path().to_string();
-    if path.starts_with("/_sim") {
-        return next.run(req).await;
-    }
-    let method = req.method().to_string();
-    let query = req.uri().query().map(str::to_string);
-    let response = next.run(req).await;
-    let vendor = VendorId::of_path(&path).map_or("unknown", VendorId::name);
-    let mut w = sim.lock();
-    w.core.record(
-        EntryKind::Request,
-        vendor,
-        "request",
-        None,
-        None,
-        json!({"method": method, "path": path, "query": query, "status": response.status().as_u16()}),
-    );
-    response
 }
 
 /// Marks a response that must not be sent: the connection is dropped instead.
@@ -115,19 +89,43 @@ fn vendor_error(vendor: Option<VendorId>, status: u16, message: &str) -> Respons
     }
 }
 
-/// Injected HTTP faults, then vendor refusals (an agent restarting, an SP rebooting).
-async fn chaos(State(sim): State<Sim>, req: Request, next: Next) -> Response {
+/// Every vendor request (not the admin API's) goes through chaos, then is journalled with
+/// the status it got, whether that came from a handler, a fault or a refusal.
+async fn vendor_requests(State(sim): State<Sim>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     if path.starts_with("/_sim") {
         return next.run(req).await;
     }
     let method = req.method().to_string();
+    let query = req.uri().query().map(str::to_string);
     let vendor = VendorId::of_path(&path);
+    let vendor_name = vendor.map_or("unknown", VendorId::name);
+    let response = chaos(&sim, vendor, &method, &path, req, next).await;
+    sim.lock().core.record(
+        EntryKind::Request,
+        vendor_name,
+        "request",
+        None,
+        None,
+        json!({"method": method, "path": path, "query": query, "status": response.status().as_u16()}),
+    );
+    response
+}
+
+/// Injected HTTP faults, then vendor refusals (an agent restarting, an SP rebooting).
+async fn chaos(
+    sim: &Sim,
+    vendor: Option<VendorId>,
+    method: &str,
+    path: &str,
+    req: Request,
+    next: Next,
+) -> Response {
     let vendor_name = vendor.map_or("unknown", VendorId::name);
     let (decisions, refusal) = {
         let w = &mut *sim.lock();
         let now = w.core.now();
-        let decisions = w.faults.decide(vendor, &method, &path, now);
+        let decisions = w.faults.decide(vendor, method, path, now);
         for d in &decisions {
             w.core.fault(
                 vendor_name,
@@ -138,10 +136,8 @@ async fn chaos(State(sim): State<Sim>, req: Request, next: Next) -> Response {
         }
         let refusal = vendor.and_then(|v| {
             w.vendors
-                .models()
-                .into_iter()
-                .find(|m| m.vendor() == v.name())
-                .and_then(|m| m.refusal(&w.core, &method, &path))
+                .model(v.name())
+                .and_then(|m| m.refusal(&w.core, method, path))
         });
         if let Some(r) = &refusal {
             w.core.fault(

@@ -45,6 +45,16 @@ pub struct Entry {
     pub detail: Value,
 }
 
+impl Entry {
+    /// Whether this entry is about `resource` or one of its children ("dag/1" covers
+    /// "dag/1/node/2" but not "dag/12").
+    pub fn is_within(&self, resource: &str) -> bool {
+        self.resource
+            .strip_prefix(resource)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    }
+}
+
 /// Which entries a reader wants.
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -115,10 +125,7 @@ impl Journal {
             q.since.is_none_or(|s| e.seq > s)
                 && q.vendor.as_deref().is_none_or(|v| e.vendor == v)
                 && q.kind.is_none_or(|k| e.kind == k)
-                && q.resource.as_deref().is_none_or(|r| {
-                    e.resource == r
-                        || (e.resource.starts_with(r) && e.resource[r.len()..].starts_with('/'))
-                })
+                && q.resource.as_deref().is_none_or(|r| e.is_within(r))
         });
         let mut out: Vec<Entry> = matching.cloned().collect();
         if let Some(limit) = q.limit {

@@ -262,12 +262,7 @@ impl World {
     /// Applies a vendor action now (timeline events and live domain faults).
     pub fn apply(&mut self, vendor: &str, action: &str, args: &Value) -> Result<(), String> {
         let core = &mut self.core;
-        match self
-            .vendors
-            .models_mut()
-            .into_iter()
-            .find(|m| m.vendor() == vendor)
-        {
+        match self.vendors.model_mut(vendor) {
             Some(model) => model.apply(core, action, args),
             None => Err(format!("no vendor '{vendor}'")),
         }

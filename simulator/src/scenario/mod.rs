@@ -155,11 +155,7 @@ impl Scenario {
         );
         let vendors = Vendors::build(self, &mut scratch).map_err(|invalid| self.locate(invalid))?;
         for (i, event) in self.timeline.iter().enumerate() {
-            let model = vendors
-                .models()
-                .into_iter()
-                .find(|m| m.vendor() == event.vendor);
-            let known = match model {
+            let known = match vendors.model(&event.vendor) {
                 Some(m) => m.actions(),
                 None => {
                     return Err(self.locate(Invalid::new(

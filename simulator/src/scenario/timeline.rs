@@ -175,10 +175,8 @@ pub fn check_outcome(
         let matching = journal
             .iter()
             .filter(|e| {
-                c.resource.as_deref().is_none_or(|r| {
-                    e.resource == r
-                        || (e.resource.starts_with(r) && e.resource[r.len()..].starts_with('/'))
-                }) && c.vendor.as_deref().is_none_or(|v| e.vendor == v)
+                c.resource.as_deref().is_none_or(|r| e.is_within(r))
+                    && c.vendor.as_deref().is_none_or(|v| e.vendor == v)
                     && c.kind.is_none_or(|k| e.kind == k)
                     && c.to.as_deref().is_none_or(|t| e.to.as_deref() == Some(t))
                     && c.detail_contains

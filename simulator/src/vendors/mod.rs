@@ -38,6 +38,15 @@ impl Vendors {
         [&self.obshell, &self.ota, &self.taurusdb, &self.unity]
     }
 
+    /// The model of the vendor named `name` (as `Model::vendor` spells it).
+    pub fn model(&self, name: &str) -> Option<&dyn Model> {
+        self.models().into_iter().find(|m| m.vendor() == name)
+    }
+
+    pub fn model_mut(&mut self, name: &str) -> Option<&mut dyn Model> {
+        self.models_mut().into_iter().find(|m| m.vendor() == name)
+    }
+
     pub fn models_mut(&mut self) -> [&mut dyn Model; 4] {
         [
             &mut self.obshell,
