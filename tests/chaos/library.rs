@@ -88,3 +88,41 @@ fn rehearsing_a_library_scenario_twice_gives_the_same_journal() {
         assert_eq!(journal(), journal(), "{}", path.display());
     }
 }
+
+/// The journal of every library scenario, as committed under fixtures/journals/: refactors
+/// must leave them byte-identical. `UPDATE_JOURNALS=1 cargo test` rewrites them (review the
+/// diff: a changed journal is a changed behaviour).
+#[test]
+fn every_library_scenario_gives_its_recorded_journal() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/journals");
+    let update = std::env::var_os("UPDATE_JOURNALS").is_some();
+    let mut differ = Vec::new();
+    for path in library() {
+        let sim = sim_for(&path);
+        rehearse(&sim).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let entries = sim.lock().core.journal.query(&JournalQuery::default());
+        let mut text = String::new();
+        for e in &entries {
+            text.push_str(&serde_json::to_string(e).unwrap_or_default());
+            text.push('\n');
+        }
+        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+        let golden = dir.join(format!("{}.jsonl", stem.unwrap_or_default()));
+        if update {
+            std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+            std::fs::write(&golden, &text).unwrap_or_else(|e| panic!("{e}"));
+            continue;
+        }
+        let recorded = std::fs::read_to_string(&golden)
+            .unwrap_or_else(|e| panic!("{}: {e} (UPDATE_JOURNALS=1 records it)", golden.display()));
+        if recorded != text {
+            let line = recorded
+                .lines()
+                .zip(text.lines())
+                .position(|(a, b)| a != b)
+                .map_or_else(|| "length".to_string(), |n| format!("line {}", n + 1));
+            differ.push(format!("{} differs at {line}", golden.display()));
+        }
+    }
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
+}
