@@ -83,8 +83,20 @@ async fn main() {
     loop {
         sim.advance(10 * 60_000).unwrap_or_else(|e| panic!("{e}"));
         steps += 1;
-        let done = sim.lock().vendors.ota.plans[0].state.to_string();
-        if get_mid.is_none() && sim.lock().vendors.ota.plans[0].current_batch >= 50 {
+        let done = sim
+            .lock()
+            .vendor::<upgrade_sim::vendors::ota::Model>()
+            .plans[0]
+            .state
+            .to_string();
+        if get_mid.is_none()
+            && sim
+                .lock()
+                .vendor::<upgrade_sim::vendors::ota::Model>()
+                .plans[0]
+                .current_batch
+                >= 50
+        {
             let g = Instant::now();
             let mut size = 0;
             for _ in 0..20 {
@@ -111,7 +123,7 @@ async fn main() {
     println!("  create (POST, {body_mb:.1} MB body): {create:?}");
     println!(
         "  run to completed: {run:?} wall for {} of virtual time ({steps} advance calls of 10m)",
-        upgrade_sim::engine::clock::format_duration(virtual_end)
+        upgrade_sim::kernel::clock::format_duration(virtual_end)
     );
     println!("  GET plan mid-run (summary view, {get_size} bytes): {get:?} per call (mean of 20)");
     println!(

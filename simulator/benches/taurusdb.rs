@@ -189,8 +189,7 @@ fn batch_of_1000(rt: &tokio::runtime::Runtime) {
     loop {
         let done = {
             let w = sim.lock();
-            w.vendors
-                .taurusdb
+            w.vendor::<upgrade_sim::vendors::taurusdb::Model>()
                 .jobs
                 .iter()
                 .all(|j| j.status == JobStatus::Completed)
@@ -207,7 +206,7 @@ fn batch_of_1000(rt: &tokio::runtime::Runtime) {
         "batch of 1,000 instances: scenario built in {built:.3}s, batch call (signed, 1,000 jobs created) {:.1} ms, \
          run to Completed in {steps} one-minute steps ({} virtual) in {ran:.3}s wall; journal holds {} entries",
         accepted * 1000.0,
-        upgrade_sim::engine::clock::format_duration(w.core.now()),
+        upgrade_sim::kernel::clock::format_duration(w.core.now()),
         w.core.journal.len()
     );
 }

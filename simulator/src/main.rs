@@ -244,7 +244,7 @@ fn rehearse(file: &std::path::Path, seed: Option<u64>, print_journal: bool) -> E
             println!("{}", serde_json::to_string(entry).unwrap_or_default());
         }
     }
-    let ended = upgrade_sim::engine::clock::format_duration(outcome.ended_at_ms);
+    let ended = upgrade_sim::kernel::clock::format_duration(outcome.ended_at_ms);
     if outcome.failures.is_empty() {
         let promised = if outcome.had_expectations {
             "the expected outcome held"

@@ -1,7 +1,9 @@
 //! Rehearsal: run a scenario's story on virtual time and check the outcome it promises.
 //! This is what `upgrade-sim rehearse FILE` and the scenario library's test both do.
 
-use crate::engine::{EngineError, JournalQuery};
+use crate::kernel::JournalQuery;
+
+use crate::engine::EngineError;
 use crate::scenario::{check_outcome, RunSpec};
 use crate::Sim;
 
@@ -18,7 +20,7 @@ pub struct Rehearsal {
 
 /// Runs `sim`'s scenario as its `expect.run` says (until idle by default) and checks `expect`.
 pub fn rehearse(sim: &Sim) -> Result<Rehearsal, EngineError> {
-    let scenario = sim.scenario();
+    let scenario = crate::Scenario::of(sim);
     let run = scenario.expect.as_ref().map(|e| e.run).unwrap_or_default();
     match run {
         RunSpec::UntilIdle => sim.run_until_idle()?,

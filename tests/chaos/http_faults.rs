@@ -48,8 +48,10 @@ async fn an_error_fault_answers_in_the_vendors_own_error_shape() {
     );
     let r = send(&sim, get("/v3/p1/jobs")).await;
     assert_eq!(r.status, 503);
-    let expected = upgrade_sim::vendors::VendorId::Taurusdb
-        .error_response(axum::http::StatusCode::SERVICE_UNAVAILABLE, "backend down");
+    let expected = upgrade_sim::vendors::taurusdb::error_response(
+        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        "backend down",
+    );
     let expected = http_body_util::BodyExt::collect(expected.into_body())
         .await
         .expect("body")

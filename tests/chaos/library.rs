@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use upgrade_sim::engine::JournalQuery;
+use upgrade_sim::kernel::JournalQuery;
 use upgrade_sim::rehearsal::rehearse;
 use upgrade_sim::{Scenario, Sim, SimOptions};
 
@@ -45,7 +45,7 @@ fn every_library_scenario_keeps_its_promised_outcome() {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let sim = sim_for(path);
-        let scenario = sim.scenario();
+        let scenario = Scenario::of(&sim);
         assert!(
             !scenario.description.trim().is_empty(),
             "{name}: a library scenario says what story it tells"

@@ -1,5 +1,6 @@
 //! The engine and admin API, through HTTP.
 
+mod layering;
 mod robustness;
 
 use serde_json::json;

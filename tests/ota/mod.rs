@@ -735,8 +735,10 @@ async fn plans_and_agents_can_be_listed_filtered_and_paged() {
 
 #[tokio::test]
 async fn an_injected_http_fault_uses_the_ota_error_body() {
-    let r = upgrade_sim::vendors::VendorId::Ota
-        .error_response(axum::http::StatusCode::TOO_MANY_REQUESTS, "slow down");
+    let r = upgrade_sim::vendors::ota::error_response(
+        axum::http::StatusCode::TOO_MANY_REQUESTS,
+        "slow down",
+    );
     assert_eq!(r.status(), 429);
     let body = http_body_util::BodyExt::collect(r.into_body())
         .await

@@ -11,7 +11,9 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::engine::{clock, clock_json, JournalQuery};
+use crate::kernel::{clock, JournalQuery};
+
+use crate::engine::clock_json;
 use crate::scenario::Scenario;
 use crate::Sim;
 
@@ -26,6 +28,7 @@ pub fn routes() -> Router<Sim> {
         .route("/clock/speed", put(set_speed))
         .route("/journal", get(journal))
         .route("/scenario", put(load_scenario).get(get_scenario))
+        .route("/credentials", get(credentials))
         .route("/state", get(state))
         .route(
             "/faults",
@@ -46,14 +49,14 @@ async fn unknown(uri: axum::http::Uri) -> Response {
         StatusCode::NOT_FOUND,
         format!(
             "no admin route {}; see README.md (health, reset, clock, clock/advance, \
-             clock/run-until-idle, clock/speed, journal, scenario, state, faults)",
+             clock/run-until-idle, clock/speed, journal, scenario, credentials, state, faults)",
             uri.path()
         ),
     )
 }
 
 async fn health(State(sim): State<Sim>) -> Json<Value> {
-    let scenario = sim.scenario();
+    let scenario = Scenario::of(&sim);
     let w = sim.lock();
     Json(json!({
         "status": "ready",
@@ -202,12 +205,33 @@ async fn load_scenario(State(sim): State<Sim>, body: Bytes) -> Response {
 }
 
 async fn get_scenario(State(sim): State<Sim>) -> Response {
-    let s = sim.scenario();
+    let s = Scenario::of(&sim);
     (
         [(axum::http::header::CONTENT_TYPE, "application/yaml")],
         s.source.clone(),
     )
         .into_response()
+}
+
+/// The running scenario's credentials, in the conformance harness's `credentials:` shape, so
+/// that `upgrade-conformance run --target` needs no config against a simulator. Only for
+/// clients on this machine (or in the same process).
+async fn credentials(State(sim): State<Sim>, parts: axum::http::request::Parts) -> Response {
+    let peer = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
+    if let Some(axum::extract::ConnectInfo(addr)) = peer {
+        if !addr.ip().is_loopback() {
+            return fail(
+                StatusCode::FORBIDDEN,
+                format!(
+                    "credentials are served to loopback clients only, not to {}",
+                    addr.ip()
+                ),
+            );
+        }
+    }
+    Json(crate::registry::credentials(&Scenario::of(&sim).vendors)).into_response()
 }
 
 async fn state(State(sim): State<Sim>) -> Json<Value> {
@@ -295,7 +319,7 @@ async fn apply_action(State(sim): State<Sim>, body: Bytes) -> Response {
     };
     let detail = json!({"action": action, "args": req.args, "result": outcome, "live": true});
     w.core.record(
-        crate::engine::EntryKind::Fault,
+        crate::kernel::EntryKind::Fault,
         vendor,
         "timeline",
         None,

@@ -7,59 +7,140 @@
 mod error;
 mod timeline;
 
+use std::any::Any;
+use std::sync::Arc;
+
 use chrono::{DateTime, FixedOffset};
-use serde::Deserialize;
+use serde::de::{Error as _, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 
-pub use error::{Invalid, ScenarioError};
-pub use timeline::{check_outcome, Expect, JournalCheck, RunSpec, StateCheck, TimelineEvent};
+pub use crate::engine::TimelineEvent;
+pub use crate::kernel::Invalid;
+pub use error::ScenarioError;
+pub use timeline::{check_outcome, Expect, JournalCheck, RunSpec, StateCheck};
 
-use crate::engine::{Core, Journal, WallClock};
-use crate::vendors::{self, Vendors};
+use crate::engine::{Blueprint, Setup, Sim, World};
+use crate::faults::HttpFaultSpec;
+use crate::kernel::{Clock, Core, Journal, WallClock};
+use crate::registry::{self, Sections};
 
 /// The scenario built into the binary: all five APIs, ready for the docs' sample requests.
 pub const DEFAULT_SCENARIO: &str = include_str!("../../../scenarios/default.yaml");
 
 /// A parsed and validated scenario.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default)]
 pub struct Scenario {
     /// A short name, shown by `/_sim/health` and in the journal.
-    #[serde(default)]
     pub name: String,
     /// What story the scenario tells.
-    #[serde(default)]
     pub description: String,
     /// The seed every random stream derives from (default 0). `serve --seed` overrides it.
-    #[serde(default)]
     pub seed: u64,
-    #[serde(default)]
     pub clock: ClockConfig,
-    #[serde(default)]
     pub journal: JournalConfig,
     /// HTTP-level faults on routes (latency, errors, resets...).
-    #[serde(default)]
-    pub http_faults: Vec<crate::faults::HttpFaultSpec>,
+    pub http_faults: Vec<HttpFaultSpec>,
     /// Events at virtual times: domain faults ("at 12m: zone2 observer down") and client calls
     /// the scenario makes itself (start an upgrade at 0s), so that a scenario tells a whole story.
-    #[serde(default)]
     pub timeline: Vec<TimelineEvent>,
     /// What a run of this scenario is expected to end with (the scenario library checks it).
-    #[serde(default)]
     pub expect: Option<Expect>,
-    #[serde(default)]
-    pub obshell: vendors::obshell::Config,
-    #[serde(default)]
-    pub ota: vendors::ota::Config,
-    #[serde(default)]
-    pub taurusdb: vendors::taurusdb::Config,
-    #[serde(default)]
-    pub unity: vendors::unity::Config,
+    /// Each vendor's section, under the vendor's name (see the registry).
+    pub vendors: Sections,
     /// The text the scenario was read from, for `GET /_sim/scenario` and error locations.
-    #[serde(skip)]
     pub source: String,
     /// Where it came from ("<embedded default>", a path, "PUT /_sim/scenario").
-    #[serde(skip)]
     pub origin: String,
+}
+
+/// The keys of a scenario file that are not a vendor's section.
+const BASIC_KEYS: [&str; 8] = [
+    "name",
+    "description",
+    "seed",
+    "clock",
+    "journal",
+    "http_faults",
+    "timeline",
+    "expect",
+];
+
+/// Every top-level key a scenario may have: the basic ones, then each vendor's section.
+fn all_keys() -> &'static [&'static str] {
+    static KEYS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    KEYS.get_or_init(|| {
+        BASIC_KEYS
+            .iter()
+            .chain(registry::NAMES.iter())
+            .copied()
+            .collect()
+    })
+}
+
+/// A top-level key, refused while it is read (so that the error carries the key's line and
+/// column) unless it is one of [`all_keys`].
+struct Key(String);
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = Key;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a scenario key")
+            }
+            fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<Key, E> {
+                if all_keys().contains(&key) {
+                    Ok(Key(key.to_string()))
+                } else {
+                    Err(E::unknown_field(key, all_keys()))
+                }
+            }
+        }
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+/// Reads a scenario map key by key: the basic keys here, vendor sections through the
+/// registry, anything else an "unknown key" error at its line (with the keys allowed).
+impl<'de> Deserialize<'de> for Scenario {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Keys;
+        impl<'de> Visitor<'de> for Keys {
+            type Value = Scenario;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a scenario: a map of name, seed, clock, vendor sections...")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scenario, A::Error> {
+                let mut s = Scenario::default();
+                let mut seen = Vec::<String>::new();
+                while let Some(Key(key)) = map.next_key::<Key>()? {
+                    if seen.contains(&key) {
+                        let known = all_keys().iter().find(|k| **k == key).copied();
+                        return Err(A::Error::duplicate_field(known.unwrap_or("key")));
+                    }
+                    match key.as_str() {
+                        "name" => s.name = map.next_value()?,
+                        "description" => s.description = map.next_value()?,
+                        "seed" => s.seed = map.next_value()?,
+                        "clock" => s.clock = map.next_value()?,
+                        "journal" => s.journal = map.next_value()?,
+                        "http_faults" => s.http_faults = map.next_value()?,
+                        "timeline" => s.timeline = map.next_value()?,
+                        "expect" => s.expect = map.next_value()?,
+                        other => {
+                            if !s.vendors.read(other, &mut map)? {
+                                return Err(A::Error::unknown_field(other, all_keys()));
+                            }
+                        }
+                    }
+                    seen.push(key);
+                }
+                Ok(s)
+            }
+        }
+        d.deserialize_map(Keys)
+    }
 }
 
 /// Virtual time settings.
@@ -144,27 +225,30 @@ impl Scenario {
         }
         for (i, fault) in self.http_faults.iter().enumerate() {
             fault
-                .validate()
+                .validate(&registry::NAMES)
                 .map_err(|m| self.locate(Invalid::new(&format!("http_faults[{i}]"), &m)))?;
         }
         let mut scratch = Core::new(
-            crate::engine::Clock::new(self.clock.epoch),
+            Clock::new(self.clock.epoch),
             Journal::new(16),
             self.seed,
             WallClock::system(),
         );
-        let vendors = Vendors::build(self, &mut scratch).map_err(|invalid| self.locate(invalid))?;
+        let models = registry::models(&self.vendors, &mut scratch)
+            .map_err(|invalid| self.locate(invalid))?;
         for (i, event) in self.timeline.iter().enumerate() {
-            let known = match vendors.model(&event.vendor) {
+            let known = match models.iter().find(|m| m.vendor() == event.vendor) {
                 Some(m) => m.actions(),
                 None => {
+                    let (last, rest) = registry::NAMES.split_last().unwrap_or((&"", &[]));
                     return Err(self.locate(Invalid::new(
                         &format!("timeline[{i}].do"),
                         &format!(
-                            "no vendor '{}' (use obshell, ota, taurusdb or unity)",
-                            event.vendor
+                            "no vendor '{}' (use {} or {last})",
+                            event.vendor,
+                            rest.join(", ")
                         ),
-                    )))
+                    )));
                 }
             };
             if !known.contains(&event.action.as_str()) {
@@ -196,6 +280,41 @@ impl Scenario {
             column: None,
             message: format!("{}: {}", invalid.path, invalid.message),
         }
+    }
+}
+
+impl Scenario {
+    /// What the engine needs of this scenario to build a world.
+    fn setup(&self) -> Setup<'_> {
+        Setup {
+            name: &self.name,
+            epoch: self.clock.epoch,
+            journal_capacity: self.journal.capacity,
+            http_faults: &self.http_faults,
+            timeline: &self.timeline,
+        }
+    }
+
+    /// The scenario `sim` runs on (every `Sim` above the engine is built from one).
+    pub fn of(sim: &Sim) -> Arc<Scenario> {
+        sim.blueprint()
+            .into_any()
+            .downcast::<Scenario>()
+            .unwrap_or_else(|_| Arc::new(Scenario::default()))
+    }
+}
+
+impl Blueprint for Scenario {
+    fn seed(&self) -> u64 {
+        self.seed
+    }
+    fn build(&self, seed: u64, wall: WallClock) -> anyhow::Result<World> {
+        World::build(self.setup(), seed, wall, |core| {
+            registry::models(&self.vendors, core)
+        })
+    }
+    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
+        self
     }
 }
 

@@ -5,16 +5,9 @@
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-use crate::engine::clock::{parse_duration, Millis};
+use crate::engine::TimelineEvent;
 
-/// One timeline event: `{at: "12m", do: "obshell.observer_down", with: {zone: zone2}}`.
-#[derive(Debug, Clone)]
-pub struct TimelineEvent {
-    pub at_ms: Millis,
-    pub vendor: String,
-    pub action: String,
-    pub args: Value,
-}
+use crate::kernel::clock::{parse_duration, Millis};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -125,7 +118,7 @@ pub struct StateCheck {
 pub struct JournalCheck {
     pub resource: Option<String>,
     pub vendor: Option<String>,
-    pub kind: Option<crate::engine::EntryKind>,
+    pub kind: Option<crate::kernel::EntryKind>,
     pub to: Option<String>,
     /// A substring of the entry's detail, as JSON text.
     pub detail_contains: Option<String>,
@@ -137,7 +130,7 @@ pub struct JournalCheck {
 pub fn check_outcome(
     expect: &Expect,
     state: &Value,
-    journal: &[crate::engine::Entry],
+    journal: &[crate::kernel::Entry],
 ) -> Vec<String> {
     let mut failures = Vec::new();
     for c in &expect.state {

@@ -1,7 +1,7 @@
 //! The time axis: a span of virtual time mapped onto pixels, with ticks at round durations
 //! ("30s", "5m", "1h30m") so people can read times off the chart.
 
-use crate::engine::clock::{format_duration, Millis};
+use crate::kernel::clock::{format_duration, Millis};
 
 /// Steps the axis may use, smallest first.
 const STEPS: [Millis; 24] = [

@@ -10,7 +10,7 @@ use super::axis::{round2, Axis};
 use super::lanes::{Chart, Lane, Mark, RequestBin, Row, Section, Segment};
 use super::palette::Family;
 use super::JournalDoc;
-use crate::engine::clock::{format_duration, Millis};
+use crate::kernel::clock::{format_duration, Millis};
 
 /// Left column for lane names.
 pub const LABEL_WIDTH: f64 = 300.0;

@@ -5,7 +5,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::engine::Entry;
+use crate::kernel::Entry;
 
 /// A journal, ready to draw.
 #[derive(Debug, Clone, Default)]

@@ -10,8 +10,8 @@ use indexmap::IndexMap;
 use serde_json::Value;
 
 use super::palette::Family;
-use crate::engine::clock::Millis;
-use crate::engine::{Entry, EntryKind};
+use crate::kernel::clock::Millis;
+use crate::kernel::{Entry, EntryKind};
 
 /// A stretch of time a resource spent in one state.
 #[derive(Debug, Clone)]

@@ -207,9 +207,8 @@ async fn run(sim: &Sim, req: Request, protect: bool) -> Result<Authed, Response>
         Err(e) => {
             let w = &mut *sim.lock();
             let stamp = Stamp::new(&mut w.core, &parts.headers);
-            return Err(
-                ObError::bind(&format!("read body: {e}")).render(w.vendors.obshell.profile, &stamp)
-            );
+            return Err(ObError::bind(&format!("read body: {e}"))
+                .render(w.vendor::<super::Model>().profile, &stamp));
         }
     };
     let uri = parts
@@ -218,7 +217,7 @@ async fn run(sim: &Sim, req: Request, protect: bool) -> Result<Authed, Response>
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| parts.uri.path().to_string());
     let w = &mut *sim.lock();
-    let (core, m) = (&mut w.core, &w.vendors.obshell);
+    let (core, m) = w.split::<super::Model>();
     match check(
         &parts.headers,
         &bytes,

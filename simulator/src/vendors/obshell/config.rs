@@ -6,8 +6,8 @@
 use indexmap::IndexMap;
 use serde::Deserialize;
 
-use crate::engine::clock::{parse_duration, Millis};
-use crate::scenario::Invalid;
+use crate::kernel::clock::{parse_duration, Millis};
+use crate::kernel::Invalid;
 
 /// Which obshell server generation the simulator plays.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use super::config::Profile;
 use super::model::{Dag, Model, Node, SubTask, Time};
 use super::wire::{time_at, unix_zero, GO_ZERO_TIME};
-use crate::engine::Core;
+use crate::kernel::Core;
 
 fn time(core: &Core, t: Time) -> Value {
     Value::String(match t {

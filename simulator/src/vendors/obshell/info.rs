@@ -13,7 +13,7 @@ use crate::Sim;
 /// The agent process id the simulator reports (fixed, so runs are identical).
 const PID: u32 = 24_866;
 
-fn start_at(core: &crate::engine::Core) -> i64 {
+fn start_at(core: &crate::kernel::Core) -> i64 {
     // The agent started at the epoch of virtual time; Go reports UnixNano.
     core.clock.epoch().timestamp_nanos_opt().unwrap_or(0)
 }
@@ -44,13 +44,13 @@ pub fn info_data(m: &Model, start_at: i64) -> Value {
 pub async fn info(State(sim): State<Sim>, Public(a): Public) -> Response {
     let w = &mut *sim.lock();
     let stamp = a.stamp;
-    let data = info_data(&w.vendors.obshell, start_at(&w.core));
+    let data = info_data(w.vendor::<super::Model>(), start_at(&w.core));
     stamp.ok(Some(data))
 }
 
 pub async fn status(State(sim): State<Sim>, Public(_): Public) -> Response {
     let w = &mut *sim.lock();
-    let m = &w.vendors.obshell;
+    let m = w.vendor::<super::Model>();
     // /api/v1/status is served before PreHandlers: its envelope has an empty trace id.
     let stamp = Stamp::untraced(&w.core);
     let s = m.master();
@@ -73,7 +73,7 @@ pub async fn status(State(sim): State<Sim>, Public(_): Public) -> Response {
 pub async fn secret(State(sim): State<Sim>, Public(a): Public) -> Response {
     let w = &mut *sim.lock();
     let stamp = a.stamp;
-    let s = w.vendors.obshell.master();
+    let s = w.vendor::<super::Model>().master();
     let mut o = Map::new();
     o.insert("ip".into(), s.ip.clone().into());
     o.insert("port".into(), s.port.into());

@@ -20,7 +20,7 @@ pub mod templates;
 pub mod upgrade;
 pub mod wire;
 
-use axum::extract::State;
+use axum::extract::{Extension, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post, MethodRouter};
@@ -30,19 +30,15 @@ use serde_json::Value;
 pub use config::Config;
 pub use model::Model;
 
-use crate::engine::{Core, Millis, Refusal};
-use crate::scenario::{Invalid, Scenario};
-use crate::vendors::VendorId;
+use crate::kernel::{Core, Millis};
+
+use crate::engine::{Refusal, RequestInfo};
 use crate::Sim;
 use error::ObError;
 use wire::Stamp;
 
-impl Model {
-    /// Builds the model from the scenario's `obshell:` section.
-    pub fn build(scenario: &Scenario, core: &mut Core) -> Result<Self, Invalid> {
-        Self::new(&scenario.obshell, core)
-    }
-}
+/// This vendor's name in the journal, the state snapshot and the registry.
+pub const VENDOR: &str = "obshell";
 
 const ACTIONS: &[&str] = &[
     "upgrade_agent",
@@ -59,9 +55,15 @@ fn arg<'a>(args: &'a Value, key: &str) -> Option<&'a str> {
     args.get(key).and_then(Value::as_str)
 }
 
-impl crate::engine::Model for Model {
+impl crate::engine::VendorModel for Model {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
     fn vendor(&self) -> &'static str {
-        "obshell"
+        VENDOR
     }
     fn next_due(&self) -> Option<Millis> {
         self.next_timer()
@@ -77,8 +79,8 @@ impl crate::engine::Model for Model {
     }
     fn refusal(&self, core: &Core, _method: &str, path: &str) -> Option<Refusal> {
         // While "Restart obshell" restarts the agent, connections are reset.
-        (VendorId::of_path(path) == Some(VendorId::Obshell) && core.now() < self.refusing_until)
-            .then_some(Refusal::Reset)
+        let _ = path;
+        (core.now() < self.refusing_until).then_some(Refusal::Reset)
     }
     fn apply(&mut self, core: &mut Core, action: &str, args: &Value) -> Result<(), String> {
         let who = || {
@@ -199,15 +201,19 @@ pub fn routes() -> Router<Sim> {
 }
 
 /// The answer to an `/api/v1/...` path no route matches, in the profile's shape.
-async fn unknown(State(sim): State<Sim>, headers: HeaderMap, uri: Uri) -> Response {
-    if VendorId::of_path(uri.path()) != Some(VendorId::Obshell) {
-        if let Some(v) = VendorId::of_path(uri.path()) {
-            return v.not_found(uri.path());
-        }
-    }
+async fn unknown(
+    State(sim): State<Sim>,
+    info: Option<Extension<RequestInfo>>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
     let w = &mut *sim.lock();
+    // `/api/v1/{*rest}` also catches the paths of a vendor nested under `/api/v1`.
+    if let Some(Extension(info)) = info.filter(|i| i.vendor != VENDOR) {
+        return (info.not_found)(w, uri.path());
+    }
     let stamp = Stamp::new(&mut w.core, &headers);
-    ObError::route_not_found().render(w.vendors.obshell.profile, &stamp)
+    ObError::route_not_found().render(w.vendor::<Model>().profile, &stamp)
 }
 
 /// The answer to a path under this vendor's prefix that no route matches (outside a request's

@@ -11,8 +11,8 @@ use super::config::{self, AuthVersion, Config, FailNode, Profile, ServersConfig}
 use super::error::ObError;
 use super::state::{DagState, Flags, NodeState, Operator, TaskState};
 use super::templates::{self, DagKind, NodeSpec};
-use crate::engine::{transition, Core, Millis, TimerQueue};
-use crate::scenario::Invalid;
+use crate::kernel::Invalid;
+use crate::kernel::{transition, Core, Millis, TimerQueue};
 
 const V: &str = "obshell";
 /// The scheduler's tick: a DAG starts (or restarts after an operator) one tick after it is made.
@@ -472,7 +472,7 @@ impl Model {
             missing_package,
         };
         core.record(
-            crate::engine::EntryKind::Transition,
+            crate::kernel::EntryKind::Transition,
             V,
             &dag.res(),
             None,

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::engine::StateMachine;
+use crate::kernel::StateMachine;
 
 /// A DAG's state. Real DAGs are created READY and never show PENDING.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

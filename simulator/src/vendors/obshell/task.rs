@@ -13,7 +13,7 @@ use super::templates::DagKind;
 use super::upgrade::{field, go_syntax};
 use super::wire::{contents, Stamp};
 use super::{auth::go_kind, dto};
-use crate::engine::Core;
+use crate::kernel::Core;
 use crate::Sim;
 
 /// The query string as gin reads it (no rejection: a malformed pair is simply skipped).
@@ -45,7 +45,7 @@ fn with_model(
     f: impl FnOnce(&mut Model, &mut Core) -> Result<Option<Value>, ObError>,
 ) -> Response {
     let w = &mut *sim.lock();
-    let (core, m) = (&mut w.core, &mut w.vendors.obshell);
+    let (core, m) = w.split::<super::Model>();
     match f(m, core) {
         Ok(data) => stamp.ok(data),
         Err(e) => e.render(m.profile, &stamp),

@@ -14,7 +14,7 @@ use super::dto;
 use super::error::ObError;
 use super::model::{build_number, compare_versions, rpm_name, Model};
 use super::templates::DagKind;
-use crate::engine::Core;
+use crate::kernel::Core;
 use crate::Sim;
 
 /// The bound request body.
@@ -257,7 +257,7 @@ pub fn ob_upgrade(
 /// Shared shape of the four upgrade handlers.
 fn upgrade_route(sim: &Sim, a: Authed, ob: bool, check: bool) -> Response {
     let w = &mut *sim.lock();
-    let (core, m) = (&mut w.core, &mut w.vendors.obshell);
+    let (core, m) = w.split::<super::Model>();
     let result = bind(&a.body, ob && !check).and_then(|p| {
         if ob {
             ob_upgrade(m, core, &p, check)
@@ -333,7 +333,7 @@ pub async fn upload(State(sim): State<Sim>, Verified(a): Verified) -> Response {
         },
     }
     let w = &mut *sim.lock();
-    let (core, m) = (&mut w.core, &mut w.vendors.obshell);
+    let (core, m) = w.split::<super::Model>();
     let stamp = a.stamp;
     let (file, size) = match found {
         Ok(x) => x,

@@ -9,7 +9,7 @@ use chrono::{DateTime, FixedOffset};
 use rand::RngCore;
 use serde_json::{Map, Value};
 
-use crate::engine::{Core, Millis};
+use crate::kernel::{Core, Millis};
 
 /// Go's zero `time.Time`, as DTOs show it before the DB has written a time.
 pub const GO_ZERO_TIME: &str = "0001-01-01T00:00:00Z";

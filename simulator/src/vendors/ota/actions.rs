@@ -10,8 +10,8 @@ use serde_json::Value;
 
 use super::model::Model;
 use super::request;
-use crate::engine::clock::parse_duration;
-use crate::engine::{Core, Millis};
+use crate::kernel::clock::parse_duration;
+use crate::kernel::{Core, Millis};
 
 pub const ACTIONS: &[&str] = &[
     "create_plan",

@@ -40,7 +40,7 @@ pub async fn list(
         }
     }
     let w = sim.lock();
-    let (core, model) = (&w.core, &w.vendors.ota);
+    let (core, model) = (&w.core, w.vendor::<super::Model>());
     let now = core.now();
     let matching: Vec<usize> = (0..model.agents.len())
         .filter(|&n| {
@@ -71,7 +71,7 @@ pub async fn get_one(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let w = sim.lock();
-    let (core, model) = (&w.core, &w.vendors.ota);
+    let (core, model) = (&w.core, w.vendor::<super::Model>());
     let n = model.find_agent(&id)?;
     Ok(Json(wire::agent_out(model, core, n)).into_response())
 }

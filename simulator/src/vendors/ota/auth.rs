@@ -32,7 +32,11 @@ impl FromRequestParts<Sim> for User {
                 ))
             }
         };
-        let user = sim.lock().vendors.ota.user_of(token).map(str::to_string);
+        let user = sim
+            .lock()
+            .vendor::<super::Model>()
+            .user_of(token)
+            .map(str::to_string);
         user.map(User)
             .ok_or_else(|| unauthorized("invalid bearer token"))
     }

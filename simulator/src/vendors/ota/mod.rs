@@ -28,8 +28,7 @@ use serde_json::{json, Value};
 pub use config::Config;
 pub use model::Model;
 
-use crate::engine::{Core, Millis};
-use crate::scenario::{Invalid, Scenario};
+use crate::kernel::{Core, Millis};
 use crate::Sim;
 
 /// How many agents the state snapshot lists one by one (beyond that, only counts).
@@ -37,13 +36,13 @@ const SNAPSHOT_AGENTS: usize = 2000;
 /// How many failed agents a plan's snapshot lists.
 const SNAPSHOT_FAILED: usize = 1000;
 
-impl Model {
-    pub fn build(scenario: &Scenario, core: &mut Core) -> Result<Self, Invalid> {
-        Self::from_config(&scenario.ota, core)
+impl crate::engine::VendorModel for Model {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
-}
-
-impl crate::engine::Model for Model {
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
     fn vendor(&self) -> &'static str {
         model::VENDOR
     }

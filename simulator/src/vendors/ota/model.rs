@@ -2,7 +2,7 @@
 //! time. A plan's agents are split into batches; within a batch at most `concurrency` tasks
 //! run at once; after a batch the plan observes for `observeDuration`; a failure that takes
 //! failed/finished above `failureThreshold` pauses the plan at once. Every status change goes
-//! through `engine::transition`. Only running tasks and observation windows have timers, so a
+//! through `kernel::transition`. Only running tasks and observation windows have timers, so a
 //! plan over 100,000 agents costs O(concurrency) timers, and what a task looks like part-way
 //! (updating, restarting) is computed from virtual time when read.
 
@@ -16,8 +16,9 @@ use super::config::{Config, Settings};
 use super::error::ApiError;
 use super::request::{compare_versions, PlanRequest, Tunables};
 use super::state::{BatchState, PlanState, TaskState};
-use crate::engine::{self, Core, Millis, TimerQueue};
-use crate::scenario::Invalid;
+use crate::kernel;
+use crate::kernel::Invalid;
+use crate::kernel::{Core, Millis, TimerQueue};
 
 pub(crate) const VENDOR: &str = "ota";
 
@@ -274,11 +275,11 @@ impl Model {
         }
         for (i, f) in config.faults.offline_agents.iter().enumerate() {
             let base = format!("ota.faults.offline_agents[{i}]");
-            let after = crate::engine::clock::parse_duration(&f.after)
+            let after = crate::kernel::clock::parse_duration(&f.after)
                 .map_err(|e| Invalid::new(&format!("{base}.after"), &e))?;
             let back = match &f.for_ {
                 Some(t) => Some(
-                    crate::engine::clock::parse_duration(t)
+                    crate::kernel::clock::parse_duration(t)
                         .map_err(|e| Invalid::new(&format!("{base}.for"), &e))?,
                 ),
                 None => None,
@@ -439,7 +440,7 @@ impl Model {
         let batch_size = t.batch_size.unwrap_or(s.batch_size);
         let (observe_text, observe_ms) = t.observe.clone().unwrap_or_else(|| {
             (
-                crate::engine::clock::format_duration(s.observe_ms),
+                crate::kernel::clock::format_duration(s.observe_ms),
                 s.observe_ms,
             )
         });
@@ -531,7 +532,7 @@ impl Model {
         self.plan_index.insert(id, plan_index);
         let p = &mut self.plans[plan_index];
         let resource = p.resource();
-        engine::transition(
+        kernel::transition(
             core,
             VENDOR,
             &resource,
@@ -622,7 +623,7 @@ impl Model {
         let now = core.now();
         let p = &mut self.plans[plan];
         let resource = p.resource();
-        engine::transition(
+        kernel::transition(
             core,
             VENDOR,
             &resource,
@@ -638,7 +639,7 @@ impl Model {
         let b = p.current_batch;
         if let Some(batch) = p.batches.get_mut(b) {
             if batch.state == BatchState::Running {
-                engine::transition(
+                kernel::transition(
                     core,
                     VENDOR,
                     &format!("{resource}/batch/{b}"),
@@ -662,7 +663,7 @@ impl Model {
             }));
         }
         let resource = p.resource();
-        engine::transition(
+        kernel::transition(
             core,
             VENDOR,
             &resource,
@@ -675,7 +676,7 @@ impl Model {
         let b = p.current_batch;
         if let Some(batch) = p.batches.get_mut(b) {
             if batch.state == BatchState::Paused {
-                engine::transition(
+                kernel::transition(
                     core,
                     VENDOR,
                     &format!("{resource}/batch/{b}"),
@@ -698,7 +699,7 @@ impl Model {
             )));
         }
         let resource = p.resource();
-        engine::transition(
+        kernel::transition(
             core,
             VENDOR,
             &resource,
@@ -715,7 +716,7 @@ impl Model {
                     || (task.state == TaskState::Running && task.ends_at.is_none());
                 if abandon {
                     let agent = &mut self.agents[task.agent as usize];
-                    engine::transition(
+                    kernel::transition(
                         core,
                         VENDOR,
                         &format!("{batch_res}/task/{}", agent.id),
@@ -734,7 +735,7 @@ impl Model {
             let batch = &mut p.batches[b];
             batch.next = batch.end;
             if !matches!(batch.state, BatchState::Completed | BatchState::Cancelled) {
-                engine::transition(
+                kernel::transition(
                     core,
                     VENDOR,
                     &batch_res,
@@ -765,7 +766,7 @@ impl Model {
                 BatchState::Pending | BatchState::Paused => {
                     let p = &mut self.plans[plan];
                     let detail = json!({"agents": p.batches[b].len()});
-                    engine::transition(
+                    kernel::transition(
                         core,
                         VENDOR,
                         &resource,
@@ -791,7 +792,7 @@ impl Model {
                     let detail =
                         json!({"succeeded": p.batches[b].succeeded, "failed": p.batches[b].failed});
                     if !last && observe > 0 {
-                        engine::transition(
+                        kernel::transition(
                             core,
                             VENDOR,
                             &resource,
@@ -808,7 +809,7 @@ impl Model {
                         );
                         return;
                     }
-                    engine::transition(
+                    kernel::transition(
                         core,
                         VENDOR,
                         &resource,
@@ -822,7 +823,7 @@ impl Model {
                     let p = &mut self.plans[plan];
                     if last {
                         let plan_res = p.resource();
-                        engine::transition(
+                        kernel::transition(
                             core,
                             VENDOR,
                             &plan_res,
@@ -898,7 +899,7 @@ impl Model {
         task.ends_at = ends_at;
         task.failure = failure;
         let resource = format!("plan/{}/batch/{b}/task/{}", p.id, agent.id);
-        engine::transition(
+        kernel::transition(
             core,
             VENDOR,
             &resource,
@@ -940,7 +941,7 @@ impl Model {
             None => {
                 agent.version = Arc::from(p.to_version.as_str());
                 agent.release = Arc::from(p.to_release.as_str());
-                engine::transition(
+                kernel::transition(
                     core,
                     VENDOR,
                     &resource,
@@ -961,7 +962,7 @@ impl Model {
                             .schedule(core.now() + back, Timer::AgentBack { agent: task.agent });
                     }
                 }
-                engine::transition(
+                kernel::transition(
                     core,
                     VENDOR,
                     &resource,
@@ -1089,7 +1090,7 @@ impl Model {
                     let p = &mut self.plans[plan];
                     if p.batches[b].state == BatchState::Observing {
                         let resource = format!("{}/batch/{b}", p.resource());
-                        engine::transition(
+                        kernel::transition(
                             core,
                             VENDOR,
                             &resource,

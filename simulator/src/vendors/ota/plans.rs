@@ -16,7 +16,7 @@ use super::model::Model;
 use super::request;
 use super::state::PlanState;
 use super::wire::{self, View};
-use crate::engine::Core;
+use crate::kernel::Core;
 use crate::Sim;
 
 type Reply = Result<Response, ApiError>;
@@ -117,7 +117,7 @@ pub async fn create(
 ) -> Reply {
     let body = body_bytes(body)?;
     let w = &mut *sim.lock();
-    let (core, model) = (&mut w.core, &mut w.vendors.ota);
+    let (core, model) = w.split::<super::Model>();
     let m = request::object(&body, false)?;
     let req = request::plan_request(&m, &model.settings().placeholder_durations)?;
     let p = model.create(core, req, &user.0, None)?;
@@ -139,7 +139,7 @@ pub async fn list(_: User, State(sim): State<Sim>, RawQuery(q): RawQuery) -> Rep
         })?),
     };
     let w = sim.lock();
-    let (core, model) = (&w.core, &w.vendors.ota);
+    let (core, model) = (&w.core, w.vendor::<super::Model>());
     let matching: Vec<usize> = (0..model.plans.len())
         .rev()
         .filter(|&i| status.is_none_or(|s| model.plans[i].state == s))
@@ -171,7 +171,7 @@ pub async fn get_one(
 ) -> Reply {
     let pairs = query_pairs(&q);
     let w = sim.lock();
-    let (core, model) = (&w.core, &w.vendors.ota);
+    let (core, model) = (&w.core, w.vendor::<super::Model>());
     let p = model.find_plan(&id)?;
     let view = view_of(model, p, &pairs)?;
     Ok(render(model, core, p, view))
@@ -199,7 +199,7 @@ pub async fn pause(
         Some(_) => return Err(ApiError::invalid("reason", "reason must be a string")),
     };
     let w = &mut *sim.lock();
-    let (core, model) = (&mut w.core, &mut w.vendors.ota);
+    let (core, model) = w.split::<super::Model>();
     let p = model.find_plan(&id)?;
     model.pause(core, p, reason)?;
     let view = wire::default_view(model, &model.plans[p]);
@@ -209,7 +209,7 @@ pub async fn pause(
 /// POST .../{id}/resume
 pub async fn resume(_: User, State(sim): State<Sim>, Path(id): Path<String>) -> Reply {
     let w = &mut *sim.lock();
-    let (core, model) = (&mut w.core, &mut w.vendors.ota);
+    let (core, model) = w.split::<super::Model>();
     let p = model.find_plan(&id)?;
     model.resume(core, p)?;
     let view = wire::default_view(model, &model.plans[p]);
@@ -219,7 +219,7 @@ pub async fn resume(_: User, State(sim): State<Sim>, Path(id): Path<String>) -> 
 /// POST .../{id}/cancel
 pub async fn cancel(_: User, State(sim): State<Sim>, Path(id): Path<String>) -> Reply {
     let w = &mut *sim.lock();
-    let (core, model) = (&mut w.core, &mut w.vendors.ota);
+    let (core, model) = w.split::<super::Model>();
     let p = model.find_plan(&id)?;
     model.cancel(core, p)?;
     let view = wire::default_view(model, &model.plans[p]);
@@ -236,7 +236,7 @@ pub async fn retry(
 ) -> Reply {
     let m = optional_body(body)?;
     let w = &mut *sim.lock();
-    let (core, model) = (&mut w.core, &mut w.vendors.ota);
+    let (core, model) = w.split::<super::Model>();
     let p = model.find_plan(&id)?;
     let tunables = request::tunables(&m, &model.settings().placeholder_durations)?;
     let name = match m.get("name") {

@@ -7,8 +7,8 @@
 use serde_json::{Map, Value};
 
 use super::error::ApiError;
-use crate::engine::clock::parse_duration;
-use crate::engine::Millis;
+use crate::kernel::clock::parse_duration;
+use crate::kernel::Millis;
 
 /// A create request, shape-checked (the fleet checks come later, in the model).
 #[derive(Debug, Clone, Default)]

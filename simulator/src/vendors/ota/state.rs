@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use crate::engine::StateMachine;
+use crate::kernel::StateMachine;
 
 /// A plan's status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::model::{Agent, Model, Plan};
 use super::state::TaskState;
-use crate::engine::{Core, Millis};
+use crate::kernel::{Core, Millis};
 
 /// A time as the service writes it.
 pub fn ts(core: &Core, at: Millis) -> String {

@@ -298,7 +298,7 @@ impl FromRequest<Sim> for Call {
         let raw_query = parts.uri.query();
         let verdict = {
             let w = sim.lock();
-            let model = &w.vendors.taurusdb;
+            let model = w.vendor::<super::Model>();
             if parts.headers.contains_key("authorization") {
                 verify_signature(
                     &model.access_keys,

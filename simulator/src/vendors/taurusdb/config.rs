@@ -4,9 +4,9 @@
 
 use serde::Deserialize;
 
-use crate::engine::clock::parse_duration;
-use crate::engine::Millis;
-use crate::scenario::Invalid;
+use crate::kernel::clock::parse_duration;
+use crate::kernel::Invalid;
+use crate::kernel::Millis;
 
 /// The `taurusdb:` section.
 #[derive(Debug, Clone, Deserialize)]

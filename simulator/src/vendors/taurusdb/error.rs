@@ -189,7 +189,7 @@ pub fn set_request_id(resp: &mut Response, request_id: &str) {
 /// answered without the world lock): derived from the text, so it is stable across runs.
 pub fn detached_request_id(text: &str) -> String {
     use rand::Rng;
-    let mut rng = crate::engine::rng::stream(0, &format!("taurusdb/detached/{text}"));
+    let mut rng = crate::kernel::rng::stream(0, &format!("taurusdb/detached/{text}"));
     let n: u128 = rng.random();
     format!("{n:032x}")
 }

@@ -29,7 +29,7 @@ fn show_instance(
 ) -> Result<Value, TaurusError> {
     let (project, id) = pair(path)?;
     let w = sim.lock();
-    let inst = w.vendors.taurusdb.instance_in(&project, &id)?;
+    let inst = w.vendor::<super::Model>().instance_in(&project, &id)?;
     Ok(json!({"instance": wire::instance_detail(&w.core, inst, unified)}))
 }
 
@@ -82,8 +82,7 @@ fn list_instances(
     let (id, name) = (get("id"), get("name"));
     let w = sim.lock();
     let matching: Vec<_> = w
-        .vendors
-        .taurusdb
+        .vendor::<super::Model>()
         .instances
         .values()
         .filter(|i| i.project_id == project)
@@ -124,7 +123,7 @@ fn database_version(
 ) -> Result<Value, TaurusError> {
     let (project, id) = pair(path)?;
     let w = sim.lock();
-    let model = &w.vendors.taurusdb;
+    let model = w.vendor::<super::Model>();
     let inst = model.instance_in(&project, &id)?;
     Ok(json!({
         "datastore": {
@@ -159,13 +158,12 @@ fn engine_versions(
     }
     let w = sim.lock();
     let datastores: Vec<Value> = w
-        .vendors
-        .taurusdb
+        .vendor::<super::Model>()
         .versions
         .iter()
         .rev()
         .map(|v| {
-            let h = crate::engine::rng::stable_hash(v.as_bytes());
+            let h = crate::kernel::rng::stable_hash(v.as_bytes());
             json!({
                 "id": format!("{h:016x}{:016x}", h.rotate_left(29)),
                 "name": wire::MYSQL_VERSION,

@@ -14,7 +14,7 @@ use super::error::TaurusError;
 use super::model::{Job, JobKind, SCHEDULED_JOB_NAME, UPGRADE_JOB_NAME};
 use super::state::JobStatus;
 use super::{project_param, query_pairs, wire};
-use crate::engine::Core;
+use crate::kernel::Core;
 use crate::Sim;
 
 fn get<'a>(q: &'a [(String, String)], key: &str) -> Option<&'a str> {
@@ -117,7 +117,7 @@ fn show_job(
     let id = get(&q, "id")
         .ok_or_else(|| TaurusError::param("The query parameter id (the job ID) is required."))?;
     let w = sim.lock();
-    let model = &w.vendors.taurusdb;
+    let model = w.vendor::<super::Model>();
     let job = model
         .job(id)
         .filter(|j| j.project_id == project)
@@ -142,7 +142,7 @@ fn immediate_jobs(
     let project = project_param(project)?;
     let f = filter(&query_pairs(call), UPGRADE_JOB_NAME)?;
     let w = sim.lock();
-    let model = &w.vendors.taurusdb;
+    let model = w.vendor::<super::Model>();
     // A scheduled job shows here once its window opened and it ran.
     let jobs: Vec<&Job> = model
         .jobs
@@ -186,7 +186,7 @@ fn scheduled_jobs(
     let f = filter(&q, SCHEDULED_JOB_NAME)?;
     let instance = get(&q, "instance_id");
     let w = sim.lock();
-    let model = &w.vendors.taurusdb;
+    let model = w.vendor::<super::Model>();
     let jobs: Vec<&Job> = model
         .jobs
         .iter()

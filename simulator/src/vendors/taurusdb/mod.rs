@@ -35,7 +35,7 @@ pub use config::Config;
 pub use error::{Code, Lang, TaurusError};
 pub use model::Model;
 
-use crate::engine::Core;
+use crate::kernel::Core;
 use crate::Sim;
 
 /// This vendor's routes. Each handler takes the `Call` extractor last, which authenticates
@@ -117,7 +117,8 @@ fn with_model<T>(
     f: impl FnOnce(&mut Core, &mut Model) -> Result<T, TaurusError>,
 ) -> Result<T, TaurusError> {
     let w = &mut *sim.lock();
-    f(&mut w.core, &mut w.vendors.taurusdb)
+    let (core, m) = w.split::<Model>();
+    f(core, m)
 }
 
 /// The answer to a path under this vendor's prefix that no route matches: the API

@@ -17,8 +17,9 @@ use serde_json::{json, Value};
 use super::config::{parse_window, Config, Durations, FaultKind};
 use super::error::{Code, TaurusError};
 use super::state::{InstanceStatus, JobStatus};
-use crate::engine::{self, Core, Millis, TimerQueue};
-use crate::scenario::{Invalid, Scenario};
+use crate::kernel;
+use crate::kernel::Invalid;
+use crate::kernel::{Core, Millis, TimerQueue};
 
 pub const VENDOR: &str = "taurusdb";
 /// The job name of an upgrade in GET /jobs and the immediate-jobs list.
@@ -127,10 +128,6 @@ pub fn version_cmp(a: &str, b: &str) -> std::cmp::Ordering {
 }
 
 impl Model {
-    pub fn build(scenario: &Scenario, _core: &mut Core) -> Result<Self, Invalid> {
-        Self::from_config(&scenario.taurusdb)
-    }
-
     pub fn from_config(cfg: &Config) -> Result<Self, Invalid> {
         let durations = cfg.validate()?;
         let latest = cfg.latest();
@@ -310,7 +307,7 @@ impl Model {
             stuck_at: None,
         };
         core.record(
-            engine::EntryKind::Transition,
+            kernel::EntryKind::Transition,
             VENDOR,
             &job.resource(),
             None,
@@ -318,7 +315,7 @@ impl Model {
             json!({
                 "instance": job.instance_id,
                 "kind": if delay { "scheduled" } else { "immediate" },
-                "run_at": engine::rfc3339_at(core, run_at),
+                "run_at": kernel::rfc3339_at(core, run_at),
                 "from": job.from_version,
                 "to": job.target_version,
             }),
@@ -355,7 +352,7 @@ impl Model {
             self.timers.cancel(|k| k.0 == idx);
             let now = core.now();
             let job = &mut self.jobs[idx];
-            engine::transition(
+            kernel::transition(
                 core,
                 VENDOR,
                 &format!("job/{id}"),
@@ -406,7 +403,7 @@ impl Model {
         if inst.status != InstanceStatus::Active {
             // The instance went FAILED or FROZEN while its job waited.
             let reason = format!("The DB instance is abnormal ({}).", inst.status);
-            engine::transition(
+            kernel::transition(
                 core,
                 VENDOR,
                 &res,
@@ -420,7 +417,7 @@ impl Model {
             return;
         }
         job.run_at = now;
-        engine::transition(
+        kernel::transition(
             core,
             VENDOR,
             &res,
@@ -428,7 +425,7 @@ impl Model {
             JobStatus::Running,
             json!({"instance": inst.id}),
         );
-        engine::transition(
+        kernel::transition(
             core,
             VENDOR,
             &format!("instance/{}", inst.id),
@@ -472,7 +469,7 @@ impl Model {
         match fail {
             None => {
                 inst.version = job.target_version.clone();
-                engine::transition(
+                kernel::transition(
                     core,
                     VENDOR,
                     &res,
@@ -482,7 +479,7 @@ impl Model {
                 );
             }
             Some(reason) => {
-                engine::transition(
+                kernel::transition(
                     core,
                     VENDOR,
                     &res,
@@ -495,7 +492,7 @@ impl Model {
         }
         job.ended_ms = Some(now);
         if inst.status == InstanceStatus::Upgrading {
-            engine::transition(
+            kernel::transition(
                 core,
                 VENDOR,
                 &format!("instance/{}", inst.id),
@@ -547,7 +544,7 @@ impl Model {
             self.timers.cancel(|k| k.0 == idx);
             // The instance goes straight from UPGRADING to `to`; then its job fails.
             if let Some(inst) = self.instances.get_mut(instance) {
-                engine::transition(
+                kernel::transition(
                     core,
                     VENDOR,
                     &format!("instance/{instance}"),
@@ -562,7 +559,7 @@ impl Model {
         let now = core.now();
         if let Some(inst) = self.instances.get_mut(instance) {
             if inst.status != to {
-                engine::transition(
+                kernel::transition(
                     core,
                     VENDOR,
                     &format!("instance/{instance}"),
@@ -633,7 +630,13 @@ fn next_window_start(core: &Core, now: Millis, (start, end): (u32, u32)) -> Mill
     now + (at - t).num_milliseconds().max(0) as Millis
 }
 
-impl engine::Model for Model {
+impl crate::engine::VendorModel for Model {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
     fn vendor(&self) -> &'static str {
         VENDOR
     }
@@ -680,9 +683,9 @@ impl engine::Model for Model {
                     "progress": j.progress(now),
                     "from_version": j.from_version,
                     "target_version": j.target_version,
-                    "created_at": engine::rfc3339_at(core, j.created_ms),
-                    "run_at": engine::rfc3339_at(core, j.run_at),
-                    "ended_at": j.ended_ms.map(|e| engine::rfc3339_at(core, e)),
+                    "created_at": kernel::rfc3339_at(core, j.created_ms),
+                    "run_at": kernel::rfc3339_at(core, j.run_at),
+                    "ended_at": j.ended_ms.map(|e| kernel::rfc3339_at(core, e)),
                     "fail_reason": j.fail_reason,
                 })
             })

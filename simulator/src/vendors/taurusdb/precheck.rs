@@ -72,7 +72,7 @@ fn result(
     let project = project_param(project)?;
     let infos = parse_infos(&call.json()?)?;
     let w = sim.lock();
-    let model = &w.vendors.taurusdb;
+    let model = w.vendor::<super::Model>();
     let mut details = Vec::new();
     let mut all = true;
     for (id, current) in &infos {

@@ -1,9 +1,9 @@
 //! The two state machines of a TaurusDB upgrade: the instance's status and the job's status.
-//! `Display` is the wire name. Every move goes through `engine::transition`.
+//! `Display` is the wire name. Every move goes through `kernel::transition`.
 
 use std::fmt;
 
-use crate::engine::StateMachine;
+use crate::kernel::StateMachine;
 
 /// An instance's v3 `status`. Huawei documents no API value for "upgrading minor version"
 /// (the console shows 小版本升级中); the simulator reports `UPGRADING` while a job runs.

@@ -6,7 +6,7 @@ use chrono::{Duration, Utc};
 use serde_json::{json, Value};
 
 use super::model::{Instance, Job, JobKind, Model, SCHEDULED_JOB_NAME, UPGRADE_JOB_NAME};
-use crate::engine::{Core, Millis};
+use crate::kernel::{Core, Millis};
 
 /// The MySQL version the kernel versions are compatible with.
 pub const MYSQL_VERSION: &str = "8.0";
@@ -30,7 +30,7 @@ fn created(core: &Core) -> String {
 
 /// A stable fake address for node `n` of an instance.
 fn ip(inst: &Instance, n: u32) -> String {
-    let h = crate::engine::rng::stable_hash(inst.id.as_bytes());
+    let h = crate::kernel::rng::stable_hash(inst.id.as_bytes());
     format!("192.168.{}.{}", (h % 250) + 1, (n + 10) % 255)
 }
 
@@ -53,7 +53,7 @@ pub fn instance_detail(core: &Core, inst: &Instance, unified: bool) -> Value {
     let nodes: Vec<Value> = (0..inst.nodes)
         .map(|n| {
             json!({
-                "id": format!("{:016x}{:016x}no07", crate::engine::rng::stable_hash(inst.id.as_bytes()), n),
+                "id": format!("{:016x}{:016x}no07", crate::kernel::rng::stable_hash(inst.id.as_bytes()), n),
                 "name": format!("{}_node0{}", inst.name, n + 1),
                 "type": if n == 0 { "master" } else { "slave" },
                 "status": node_status,

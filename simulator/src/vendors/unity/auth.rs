@@ -82,7 +82,7 @@ impl FromRequestParts<Sim> for Caller {
             .unwrap_or("localhost")
             .to_string();
         let w = &mut *sim.lock();
-        let (core, model) = (&mut w.core, &mut w.vendors.unity);
+        let (core, model) = w.split::<super::Model>();
         let now = core.now();
         let now_unix_ms = unix_ms(core, now);
         remember_now(now_unix_ms);

@@ -7,8 +7,8 @@
 use indexmap::IndexMap;
 use serde::Deserialize;
 
-use crate::engine::clock::{parse_duration, Millis};
-use crate::scenario::Invalid;
+use crate::kernel::clock::{parse_duration, Millis};
+use crate::kernel::Invalid;
 
 /// The captions and default durations of a software upgrade's tasks, in order, as a real
 /// Unity 380F going from 5.2 to 5.3 listed them (their `estRemainTime` before they started).

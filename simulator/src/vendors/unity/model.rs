@@ -16,9 +16,10 @@ use super::config::{
 use super::error::{self, UnityError};
 use super::state::{JobState, TaskStatus, UpgradeStatus};
 use super::wire::{format_datetime, format_interval};
-use crate::engine::clock::parse_duration;
-use crate::engine::{transition, Core, Millis, Refusal, TimerQueue};
-use crate::scenario::{Invalid, Scenario};
+use crate::engine::Refusal;
+use crate::kernel::clock::parse_duration;
+use crate::kernel::Invalid;
+use crate::kernel::{transition, Core, Millis, TimerQueue};
 
 const VENDOR: &str = "unity";
 /// Idle timeout of a login session, seconds (as recorded).
@@ -143,8 +144,7 @@ pub fn unix_ms(core: &Core, at: Millis) -> i64 {
 }
 
 impl Model {
-    pub fn build(scenario: &Scenario, core: &mut Core) -> Result<Self, Invalid> {
-        let cfg: &Config = &scenario.unity;
+    pub fn build(cfg: &Config, core: &mut Core) -> Result<Self, Invalid> {
         let settings = cfg.validate()?;
         let mut m = Model {
             array: Array {
@@ -1123,7 +1123,13 @@ impl Model {
     }
 }
 
-impl crate::engine::Model for Model {
+impl crate::engine::VendorModel for Model {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
     fn vendor(&self) -> &'static str {
         VENDOR
     }

@@ -15,7 +15,7 @@ use super::model::Model;
 use super::query::Query;
 use super::types::{self, TypeDef};
 use super::wire::{self, base_url, format_datetime, Page};
-use crate::engine::Core;
+use crate::kernel::Core;
 use crate::Sim;
 
 /// Every instance of `type_name`, in full, with its id.
@@ -227,7 +227,7 @@ pub async fn collection(
         let q = query(&caller, raw)?;
         let known = check_names(&caller, t, &q)?;
         let w = sim.lock();
-        let all = instances(&w.vendors.unity, &w.core, t.name, &caller);
+        let all = instances(w.vendor::<super::Model>(), &w.core, t.name, &caller);
         drop(w);
         let mut selected = Vec::new();
         for (id, content) in all {
@@ -268,7 +268,7 @@ pub async fn instance(
         let known = check_names(&caller, t, &q)?;
         let content = {
             let w = sim.lock();
-            let model = &w.vendors.unity;
+            let model = w.vendor::<super::Model>();
             match t.name {
                 "softwareUpgradeSession" | "upgradeSession" => model
                     .session_index(&id)

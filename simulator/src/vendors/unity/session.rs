@@ -18,7 +18,7 @@ use super::query::Query;
 use super::resources::{known_type, path_or_404};
 use super::state::UpgradeStatus;
 use super::wire::{self, base_url, format_datetime};
-use crate::engine::Core;
+use crate::kernel::Core;
 use crate::Sim;
 
 const SESSION_TYPES: [&str; 2] = ["softwareUpgradeSession", "upgradeSession"];
@@ -190,7 +190,7 @@ pub async fn create(
             },
         };
         let w = &mut *sim.lock();
-        let (core, model) = (&mut w.core, &mut w.vendors.unity);
+        let (core, model) = w.split::<super::Model>();
         let mut blocker = create_blocker(model, candidate.as_deref());
         if blocker.is_none() {
             if let Some(n) = selected {
@@ -328,7 +328,7 @@ pub async fn type_action(
             ("softwareUpgradeSession" | "upgradeSession", "verifyUpgradeEligibility") => {
                 body_object(&body, &[]).map_err(|e| caller.error(e))?;
                 let w = &mut *sim.lock();
-                let (core, model) = (&mut w.core, &mut w.vendors.unity);
+                let (core, model) = w.split::<super::Model>();
                 let verdict = eligibility(model).map_err(|e| e.at(caller.now_unix_ms));
                 if let Err(e) = &verdict {
                     core.event(
@@ -366,7 +366,10 @@ pub async fn type_action(
                 boolean(&map, "localCleanupOnly").map_err(|e| caller.error(e))?;
                 let w = &mut *sim.lock();
                 if let Some(login) = caller.login {
-                    w.vendors.unity.logout(&mut w.core, login);
+                    {
+                        let (core, m) = w.split::<super::Model>();
+                        m.logout(core, login)
+                    };
                 }
                 let mut resp = wire::no_content();
                 resp.headers_mut().insert(
@@ -413,7 +416,7 @@ pub async fn instance_action(
         let q = Query::parse(raw.as_deref()).map_err(|e| caller.error(e))?;
         body_object(&body, &[]).map_err(|e| caller.error(e))?;
         let w = &mut *sim.lock();
-        let (core, model) = (&mut w.core, &mut w.vendors.unity);
+        let (core, model) = w.split::<super::Model>();
         let Some(idx) = model.session_index(&id) else {
             return Err(caller.error(UnityError::not_found()));
         };

@@ -16,7 +16,7 @@
 
 use std::fmt;
 
-use crate::engine::StateMachine;
+use crate::kernel::StateMachine;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UpgradeStatus {

@@ -89,7 +89,7 @@ pub async fn upload(
         ));
     };
     let w = &mut *sim.lock();
-    let (core, model) = (&mut w.core, &mut w.vendors.unity);
+    let (core, model) = w.split::<super::Model>();
     if let Some(i) = model.active_session() {
         let s = &model.sessions[i];
         return caller.error(UnityError::new(

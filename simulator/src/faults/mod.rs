@@ -13,9 +13,8 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::engine::clock::{parse_duration, Millis};
-use crate::engine::rng::{self, EntityRng};
-use crate::vendors::VendorId;
+use crate::kernel::rng::{self, EntityRng};
+use crate::kernel::{parse_duration, Millis};
 
 /// One fault as a scenario or `POST /_sim/faults` declares it. Exactly one action key
 /// (`latency`, `error`, `reset`, `empty_reply`, `truncate`, `malformed`, `dribble`, `rate_limit`).
@@ -27,9 +26,9 @@ pub struct HttpFaultSpec {
     pub id: Option<String>,
     /// "[METHOD ]/path/pattern": `*` matches one segment, a final `**` any rest.
     pub route: String,
-    /// Only requests of this vendor (obshell, ota, taurusdb, unity).
+    /// Only requests of this vendor (by its name: obshell, ota, taurusdb, unity).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub vendor: Option<VendorId>,
+    pub vendor: Option<String>,
     /// The chance a matching request is hit (default 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub probability: Option<f64>,
@@ -127,7 +126,16 @@ pub enum LatencyDist {
 }
 
 impl HttpFaultSpec {
-    pub fn validate(&self) -> Result<(), String> {
+    /// Checks the spec; `vendors` are the names a `vendor:` key may take.
+    pub fn validate(&self, vendors: &[&str]) -> Result<(), String> {
+        if let Some(v) = &self.vendor {
+            if !vendors.contains(&v.as_str()) {
+                return Err(format!(
+                    "vendor: no vendor '{v}' (use {})",
+                    vendors.join(", ")
+                ));
+            }
+        }
         Route::parse(&self.route)?;
         if let Some(p) = self.probability {
             if !(0.0..=1.0).contains(&p) {
@@ -313,11 +321,21 @@ pub struct Decision {
 pub struct FaultSet {
     faults: Vec<Fault>,
     added: u64,
+    /// The vendor names a fault's `vendor:` may take (the world's models).
+    vendors: Vec<&'static str>,
 }
 
 impl FaultSet {
-    pub fn from_specs(specs: &[HttpFaultSpec], seed: u64) -> Result<Self, String> {
-        let mut set = Self::default();
+    /// The faults of `specs`, for a world whose vendors are `vendors`.
+    pub fn from_specs(
+        specs: &[HttpFaultSpec],
+        seed: u64,
+        vendors: &[&'static str],
+    ) -> Result<Self, String> {
+        let mut set = Self {
+            vendors: vendors.to_vec(),
+            ..Self::default()
+        };
         for spec in specs {
             set.add(spec.clone(), seed)?;
         }
@@ -326,7 +344,7 @@ impl FaultSet {
 
     /// Adds a fault; returns its id.
     pub fn add(&mut self, spec: HttpFaultSpec, seed: u64) -> Result<String, String> {
-        spec.validate()?;
+        spec.validate(&self.vendors)?;
         self.added += 1;
         let id = spec
             .id
@@ -386,14 +404,14 @@ impl FaultSet {
     /// faults act too, so "slow, then 503" is two faults.
     pub fn decide(
         &mut self,
-        vendor: Option<VendorId>,
+        vendor: Option<&str>,
         method: &str,
         path: &str,
         now: Millis,
     ) -> Vec<Decision> {
         let mut out = Vec::new();
         for f in &mut self.faults {
-            if f.spec.vendor.is_some_and(|v| Some(v) != vendor)
+            if f.spec.vendor.as_deref().is_some_and(|v| Some(v) != vendor)
                 || !f.route.matches(method, path)
                 || f.after.is_some_and(|a| now < a)
                 || f.until.is_some_and(|u| now >= u)
@@ -481,19 +499,23 @@ mod tests {
 
     #[test]
     fn a_fault_needs_exactly_one_action() {
-        assert!(spec("route: /x").validate().is_err());
+        assert!(spec("route: /x").validate(&[]).is_err());
         assert!(spec("route: /x\nreset: true\nmalformed: true")
-            .validate()
+            .validate(&[])
             .is_err());
-        assert!(spec("route: /x\nerror: {status: 503}").validate().is_ok());
-        assert!(spec("route: /x\nerror: {status: 200}").validate().is_err());
+        assert!(spec("route: /x\nerror: {status: 503}")
+            .validate(&[])
+            .is_ok());
+        assert!(spec("route: /x\nerror: {status: 200}")
+            .validate(&[])
+            .is_err());
     }
 
     #[test]
     fn the_same_seed_fires_on_the_same_requests() {
         let specs = vec![spec("route: /x\nprobability: 0.5\nerror: {status: 503}")];
         let run = |seed| {
-            let mut set = FaultSet::from_specs(&specs, seed).unwrap_or_else(|e| panic!("{e}"));
+            let mut set = FaultSet::from_specs(&specs, seed, &[]).unwrap_or_else(|e| panic!("{e}"));
             (0..64)
                 .map(|_| !set.decide(None, "GET", "/x", 0).is_empty())
                 .collect::<Vec<_>>()
@@ -514,6 +536,7 @@ mod tests {
                 "route: /x\nafter: 1m\nuntil: 2m\ntimes: 2\nreset: true",
             )],
             0,
+            &[],
         )
         .unwrap_or_else(|e| panic!("{e}"));
         assert!(set.decide(None, "GET", "/x", 0).is_empty());
@@ -524,9 +547,12 @@ mod tests {
 
     #[test]
     fn a_rate_limit_lets_n_requests_through_per_window() {
-        let mut set =
-            FaultSet::from_specs(&[spec("route: /x\nrate_limit: {requests: 2, per: 1s}")], 0)
-                .unwrap_or_else(|e| panic!("{e}"));
+        let mut set = FaultSet::from_specs(
+            &[spec("route: /x\nrate_limit: {requests: 2, per: 1s}")],
+            0,
+            &[],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         let hits: Vec<bool> = (0..3)
             .map(|_| !set.decide(None, "GET", "/x", 0).is_empty())
             .collect();
@@ -539,9 +565,12 @@ mod tests {
 
     #[test]
     fn latency_draws_stay_within_a_uniform_range() {
-        let mut set =
-            FaultSet::from_specs(&[spec("route: /x\nlatency: {uniform: [100ms, 200ms]}")], 3)
-                .unwrap_or_else(|e| panic!("{e}"));
+        let mut set = FaultSet::from_specs(
+            &[spec("route: /x\nlatency: {uniform: [100ms, 200ms]}")],
+            3,
+            &[],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         for _ in 0..50 {
             let d = set.decide(None, "GET", "/x", 0);
             let ms = d[0].delay.map(|d| d.as_millis()).unwrap_or_default();

@@ -1,0 +1,188 @@
+//! [`Sim`], the cheap-clone handle the HTTP layer, the admin API and tests hold. It keeps the
+//! world behind a std `Mutex` (never held across an `.await`; every operation is short and
+//! CPU-bound, so an async lock would only add cost) and lazily catches virtual time up with the
+//! real-time driver whenever someone looks, so an idle simulator does no work at all.
+//!
+//! A `Sim` is built from a [`Blueprint`] (the scenario layer's `Scenario` is one), which it
+//! keeps so that `reset` can rebuild the same world; the engine never looks inside it.
+
+use std::any::Any;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde_json::json;
+
+use super::world::{EngineError, World};
+use crate::kernel::{Driver, Millis, WallClock};
+
+/// What a world is built from. The engine only asks it for a seed and a world; the layer that
+/// made it (the scenario format) gets it back with [`Sim::blueprint`] and `into_any`.
+pub trait Blueprint: Send + Sync + 'static {
+    /// The seed the world is built with unless `--seed` overrides it.
+    fn seed(&self) -> u64;
+    /// A fresh world at time zero.
+    fn build(&self, seed: u64, wall: WallClock) -> anyhow::Result<World>;
+    /// The blueprint as `Any`, to get the concrete type back.
+    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
+}
+
+/// How a [`Sim`] runs: the clock speed, seed override and wall clock.
+#[derive(Debug, Clone)]
+pub struct SimOptions {
+    /// Virtual seconds per wall second; 0 means the clock moves only when stepped.
+    pub speed: f64,
+    /// Overrides the scenario's seed (`serve --seed N`).
+    pub seed: Option<u64>,
+    pub wall: WallClock,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        Self {
+            speed: 0.0,
+            seed: None,
+            wall: WallClock::system(),
+        }
+    }
+}
+
+struct Inner {
+    world: World,
+    driver: Driver,
+    blueprint: Arc<dyn Blueprint>,
+    options: SimOptions,
+}
+
+/// The handle the HTTP layer and tests hold. Cheap to clone.
+#[derive(Clone)]
+pub struct Sim {
+    inner: Arc<Mutex<Inner>>,
+}
+
+/// The world, locked, with its clock caught up.
+pub struct WorldGuard<'a>(MutexGuard<'a, Inner>);
+
+impl std::ops::Deref for WorldGuard<'_> {
+    type Target = World;
+    fn deref(&self) -> &World {
+        &self.0.world
+    }
+}
+
+impl std::ops::DerefMut for WorldGuard<'_> {
+    fn deref_mut(&mut self) -> &mut World {
+        &mut self.0.world
+    }
+}
+
+impl WorldGuard<'_> {
+    /// What this world was built from.
+    pub fn blueprint(&self) -> Arc<dyn Blueprint> {
+        self.0.blueprint.clone()
+    }
+}
+
+impl Sim {
+    /// A simulator on `blueprint` (a scenario, usually).
+    pub fn new(blueprint: impl Blueprint, options: SimOptions) -> anyhow::Result<Self> {
+        let seed = options.seed.unwrap_or(blueprint.seed());
+        let world = blueprint.build(seed, options.wall.clone())?;
+        let driver = Driver::new(options.speed, world.core.now());
+        Ok(Self {
+            inner: Arc::new(Mutex::new(Inner {
+                world,
+                driver,
+                blueprint: Arc::new(blueprint),
+                options,
+            })),
+        })
+    }
+
+    fn raw_lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic inside a handler (an engine bug) poisons the lock; the world it leaves is
+        // still the best picture we have, and the panic itself is already in the journal.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Locks the world after catching virtual time up with the real-time driver.
+    pub fn lock(&self) -> WorldGuard<'_> {
+        let mut inner = self.raw_lock();
+        let target = inner.driver.target(inner.world.core.now());
+        if target > inner.world.core.now() {
+            if let Err(e) = inner.world.advance_to(target) {
+                tracing::error!("{e}");
+            }
+        }
+        WorldGuard(inner)
+    }
+
+    /// The seed in force.
+    pub fn seed(&self) -> u64 {
+        self.raw_lock().world.core.seed
+    }
+
+    pub fn speed(&self) -> f64 {
+        self.raw_lock().driver.speed()
+    }
+
+    pub fn set_speed(&self, speed: f64) {
+        let mut inner = self.lock().0;
+        let now = inner.world.core.now();
+        inner.driver.set_speed(speed, now);
+    }
+
+    /// Steps virtual time forward by `ms`, firing every timer on the way.
+    pub fn advance(&self, ms: Millis) -> Result<Millis, EngineError> {
+        let mut inner = self.lock().0;
+        let target = inner.world.core.now().saturating_add(ms);
+        let result = inner.world.advance_to(target);
+        let now = inner.world.core.now();
+        inner.driver.reanchor(now);
+        inner
+            .world
+            .core
+            .event("sim", "clock", json!({"advanced_ms": ms}));
+        result.map(|_| now)
+    }
+
+    /// Fires timers until nothing is left to do; returns the instant reached.
+    pub fn run_until_idle(&self) -> Result<Millis, EngineError> {
+        let mut inner = self.lock().0;
+        let result = inner.world.run_until_idle();
+        let now = inner.world.core.now();
+        inner.driver.reanchor(now);
+        inner
+            .world
+            .core
+            .event("sim", "clock", json!({"ran_until_idle": true}));
+        result.map(|_| now)
+    }
+
+    /// Rebuilds the world from the current scenario: time back to zero, journal emptied.
+    pub fn reset(&self) -> anyhow::Result<()> {
+        let mut inner = self.raw_lock();
+        let blueprint = inner.blueprint.clone();
+        let seed = inner.options.seed.unwrap_or(blueprint.seed());
+        inner.world = blueprint.build(seed, inner.options.wall.clone())?;
+        let now = inner.world.core.now();
+        inner.driver.reanchor(now);
+        Ok(())
+    }
+
+    /// Replaces the blueprint and rebuilds the world from it. The `--seed` override is
+    /// dropped: a scenario loaded at run time brings its own seed.
+    pub fn load(&self, blueprint: impl Blueprint) -> anyhow::Result<()> {
+        let mut inner = self.raw_lock();
+        let world = blueprint.build(blueprint.seed(), inner.options.wall.clone())?;
+        inner.world = world;
+        inner.options.seed = None;
+        inner.blueprint = Arc::new(blueprint);
+        let now = inner.world.core.now();
+        inner.driver.reanchor(now);
+        Ok(())
+    }
+
+    /// What the world in force was built from.
+    pub fn blueprint(&self) -> Arc<dyn Blueprint> {
+        self.raw_lock().blueprint.clone()
+    }
+}

@@ -1,0 +1,146 @@
+//! The chaos layer. Every vendor request (not the admin API's) is tagged with its owning
+//! vendor ([`RequestInfo`]) before routing; the handler's [`crate::engine::Exchange`] admits it
+//! (faults, refusals), handles it and journals it under one lock. Afterwards, without the lock,
+//! this layer carries out what faults do on the wire: latency, a dropped connection (see
+//! [`AbortConnection`]), a truncated, garbled or dribbled body.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::HeaderValue;
+use axum::middleware::Next;
+use axum::response::Response;
+use bytes::Bytes;
+use http_body_util::BodyExt;
+
+use crate::engine::{Exchanged, PreAdmitted, RequestInfo, WireEffects};
+use crate::faults::Action;
+use crate::{registry, Sim};
+
+/// Tags the request with its vendor, runs it, and applies the wire effects of its faults.
+pub async fn vendor_requests(State(sim): State<Sim>, mut req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    if path.starts_with("/_sim") {
+        return next.run(req).await;
+    }
+    let vendor = registry::vendor_of_path(&path);
+    let info = RequestInfo {
+        vendor: vendor.map_or("unknown", |v| v.name),
+        method: req.method().to_string(),
+        query: req.uri().query().map(str::to_string),
+        path,
+        render_error: vendor.map_or(crate::engine::plain_error, |v| v.render_error),
+        not_found: vendor.map_or(
+            |w, p| registry::error_for_path(w, p, axum::http::StatusCode::NOT_FOUND, p),
+            |v| v.not_found,
+        ),
+    };
+    req.extensions_mut().insert(info.clone());
+    let exchanges_itself = vendor.is_some_and(|v| v.exchanges);
+    let response = if exchanges_itself || vendor.is_none() {
+        next.run(req).await
+    } else {
+        // A vendor whose handlers still lock the world themselves: admit, run, journal.
+        let admitted = sim.lock().admit_request(&info);
+        let (mut r, effects) = match admitted {
+            Err(stopped) => stopped,
+            Ok(effects) => {
+                req.extensions_mut().insert(PreAdmitted);
+                (next.run(req).await, effects)
+            }
+        };
+        sim.lock().journal_request(&info, r.status());
+        r.extensions_mut().insert(Exchanged(effects));
+        r
+    };
+    let (response, effects) = match response.extensions().get::<Exchanged>().cloned() {
+        Some(Exchanged(effects)) => (response, effects),
+        // Rejected before any handler reached the world (a method or body axum refused):
+        // admit and journal it now, once.
+        None => {
+            let r = sim.exchange(&info, |_| response);
+            let effects = r.extensions().get::<Exchanged>().cloned().map(|e| e.0);
+            (r, effects.unwrap_or_default())
+        }
+    };
+    on_the_wire(response, effects).await
+}
+
+/// Sleeps the injected latency, then sends the body as a fault wants it.
+async fn on_the_wire(response: Response, effects: WireEffects) -> Response {
+    if !effects.delay.is_zero() {
+        tokio::time::sleep(effects.delay).await;
+    }
+    match effects.mutation {
+        Some(action) => mutate_body(response, action).await,
+        None => response,
+    }
+}
+
+/// Truncates, corrupts or dribbles a real response body.
+async fn mutate_body(response: Response, action: Action) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let bytes = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    match action {
+        Action::Malformed => {
+            // A complete HTTP response whose body is not the JSON it claims to be.
+            let cut = bytes.len() / 2;
+            let mut broken = bytes[..cut].to_vec();
+            broken.extend_from_slice(b"\x00<<garbled>>");
+            parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+            Response::from_parts(parts, Body::from(broken))
+        }
+        Action::Truncate => {
+            // Promise the whole length, send half, then fail: the client sees a short read.
+            let len = bytes.len();
+            let half = bytes.slice(..len / 2);
+            if let Ok(v) = HeaderValue::from_str(&len.to_string()) {
+                parts.headers.insert(axum::http::header::CONTENT_LENGTH, v);
+            }
+            // The pause lets hyper flush the headers and the first half before the failure.
+            let stream = futures_util::stream::unfold(0u8, move |step| {
+                let half = half.clone();
+                async move {
+                    match step {
+                        0 => Some((Ok::<Bytes, std::io::Error>(half), 1)),
+                        1 => {
+                            tokio::time::sleep(Duration::from_millis(20)).await;
+                            Some((
+                                Err(std::io::Error::new(
+                                    std::io::ErrorKind::ConnectionAborted,
+                                    "truncated by an injected fault",
+                                )),
+                                2,
+                            ))
+                        }
+                        _ => None,
+                    }
+                }
+            });
+            Response::from_parts(parts, Body::from_stream(stream))
+        }
+        Action::Dribble { chunk, every } => {
+            let chunks: Vec<Bytes> = bytes
+                .chunks(chunk.max(1))
+                .map(Bytes::copy_from_slice)
+                .collect();
+            let stream = futures_util::stream::unfold(
+                (chunks.into_iter(), true),
+                move |(mut it, first)| async move {
+                    let next = it.next()?;
+                    if !first {
+                        tokio::time::sleep(every).await;
+                    }
+                    Some((Ok::<Bytes, std::io::Error>(next), (it, false)))
+                },
+            );
+            Response::from_parts(parts, Body::from_stream(stream))
+        }
+        _ => Response::from_parts(parts, Body::from(bytes)),
+    }
+}

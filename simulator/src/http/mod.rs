@@ -1,0 +1,13 @@
+//! The one HTTP application and the listeners that serve it: [`router`] builds the app that
+//! `serve` and the tests share (`router.rs`); the chaos layer carries out what injected faults
+//! do on the wire (`chaos.rs`); the accept loop runs connections on hyper-util (`listener.rs`);
+//! `serve --tls` makes its certificate in `tls.rs`.
+
+mod chaos;
+mod listener;
+mod router;
+mod tls;
+
+pub use listener::{serve, serve_on, Listeners};
+pub use router::router;
+pub use tls::self_signed_tls;

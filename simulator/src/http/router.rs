@@ -1,0 +1,64 @@
+//! The application: every vendor's routes (from the registry), the admin API under `/_sim`, a
+//! fallback that answers unknown paths in the owning vendor's 404 shape, the chaos layer, and a
+//! catch-panic layer that turns an engine bug into a journalled 500 instead of a dropped
+//! connection.
+
+use axum::http::StatusCode;
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use serde_json::json;
+
+use super::chaos;
+use crate::engine::Exchange;
+use crate::{admin, registry, Sim};
+
+/// The application: vendors + admin + fallbacks + chaos + journalling.
+pub fn router(sim: Sim) -> Router {
+    Router::new()
+        .merge(registry::routes())
+        .nest("/_sim", admin::routes())
+        .fallback(unknown_route)
+        .layer(middleware::from_fn_with_state(
+            sim.clone(),
+            chaos::vendor_requests,
+        ))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            panic_response,
+        ))
+        .with_state(sim)
+}
+
+/// A path no route matches: the owning vendor's 404, or a pointer to where the APIs live.
+async fn unknown_route(ex: Exchange) -> Response {
+    let owned = ex.info().vendor != "unknown";
+    let path = ex.info().path.clone();
+    let not_found = ex.info().not_found;
+    ex.run(|w| {
+        if owned {
+            return not_found(w, &path);
+        }
+        (
+            StatusCode::NOT_FOUND,
+            axum::Json(json!({
+                "error": format!("no route {path}: vendor APIs live under /api/v1 (OBShell), \
+                    /api/v1/lifecycle (OTA), /v3 (TaurusDB), /api (Unity); the admin API under /_sim")
+            })),
+        )
+            .into_response()
+    })
+}
+
+fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let msg = err
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "unknown panic".into());
+    tracing::error!("simulator bug: {msg}");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        axum::Json(json!({"error": format!("simulator bug (please report it): {msg}")})),
+    )
+        .into_response()
+}
