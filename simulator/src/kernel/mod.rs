@@ -19,7 +19,7 @@ use serde_json::Value;
 pub use clock::{parse_duration, Clock, Driver, Millis, WallClock};
 pub use invalid::Invalid;
 pub use journal::{Entry, EntryKind, Journal, JournalQuery};
-pub use state::{transition, StateMachine};
+pub use state::{table_allows, transition, Resource, StateMachine, StateTable};
 pub use timers::TimerQueue;
 
 /// What every vendor model shares: time, randomness and the journal.
