@@ -17,7 +17,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import IO, Any, Dict, List, Mapping, Optional, Union
+from typing import IO, Any, Dict, List, Mapping, Optional, Union, cast
 
 __all__ = ["Simulator", "SimulatorError", "find_binary", "Scenario"]
 
@@ -298,13 +298,17 @@ class Simulator:
             alive = "" if self.running else " (the simulator process is not running)"
             raise SimulatorError(f"{method} {url}: {reason}{alive}") from None
 
+    def _obj(self, method: str, path: str, body: Any = None, params: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
+        """An admin call that answers a JSON object."""
+        return cast(Dict[str, Any], self.admin(method, path, body, params))
+
     def health(self) -> Dict[str, Any]:
         """``GET /_sim/health``: status, scenario name, seed and clock."""
-        return self.admin("GET", "/health")
+        return self._obj("GET", "/health")
 
     def clock(self) -> Dict[str, Any]:
         """``GET /_sim/clock``: ``now_ms``, ``now`` (RFC 3339) and ``speed``."""
-        return self.admin("GET", "/clock")
+        return self._obj("GET", "/clock")
 
     def advance(
         self,
@@ -322,33 +326,33 @@ class Simulator:
         elif isinstance(duration, (int, float)):
             seconds = duration
         if seconds is not None:
-            return self.admin("POST", "/clock/advance", {"seconds": seconds})
-        return self.admin("POST", "/clock/advance", {"duration": duration})
+            return self._obj("POST", "/clock/advance", {"seconds": seconds})
+        return self._obj("POST", "/clock/advance", {"duration": duration})
 
     def run_until_idle(self) -> Dict[str, Any]:
         """Fires timers until none is left; returns the clock. A runaway raises."""
-        return self.admin("POST", "/clock/run-until-idle")
+        return self._obj("POST", "/clock/run-until-idle")
 
     def set_speed(self, speed: float) -> Dict[str, Any]:
         """Sets virtual seconds per wall second (0 stops the clock)."""
-        return self.admin("PUT", "/clock/speed", {"speed": speed})
+        return self._obj("PUT", "/clock/speed", {"speed": speed})
 
     def reset(self) -> Dict[str, Any]:
         """Rebuilds the world from the scenario in force: time 0, journal emptied."""
-        return self.admin("POST", "/reset")
+        return self._obj("POST", "/reset")
 
     def load_scenario(self, scenario: Scenario) -> Dict[str, Any]:
         """Replaces the running scenario (a path, YAML text or a dict); the world restarts
         from it, with its own seed. A mistake raises with the simulator's line and column."""
-        return self.admin("PUT", "/scenario", scenario_text(scenario))
+        return self._obj("PUT", "/scenario", scenario_text(scenario))
 
     def scenario_yaml(self) -> str:
         """The YAML of the scenario in force."""
-        return self.admin("GET", "/scenario")
+        return cast(str, self.admin("GET", "/scenario"))
 
     def state(self) -> Dict[str, Any]:
         """A snapshot of every resource of every vendor (``GET /_sim/state``)."""
-        return self.admin("GET", "/state")
+        return self._obj("GET", "/state")
 
     def journal(
         self,
@@ -362,16 +366,16 @@ class Simulator:
         fault, event), ``vendor``, ``resource`` (a resource and its children) and ``since``
         (entries with a greater ``seq``); ``limit`` keeps the newest N."""
         params = {"kind": kind, "vendor": vendor, "resource": resource, "since": since, "limit": limit}
-        return self.admin("GET", "/journal", params=params)["entries"]
+        return cast(List[Dict[str, Any]], self._obj("GET", "/journal", params=params)["entries"])
 
     def faults(self) -> List[Dict[str, Any]]:
         """Every HTTP fault in force, with how often it matched and fired."""
-        return self.admin("GET", "/faults")["faults"]
+        return cast(List[Dict[str, Any]], self._obj("GET", "/faults")["faults"])
 
     def add_fault(self, spec: Mapping[str, Any]) -> str:
         """Adds an HTTP fault live (one ``http_faults`` entry, as a dict) and returns its id:
         ``add_fault({"route": "/v3/**", "error": {"status": 503}})``."""
-        return self.admin("POST", "/faults", spec)["id"]
+        return str(self._obj("POST", "/faults", spec)["id"])
 
     def remove_fault(self, fault_id: str) -> None:
         """Removes one HTTP fault by its id."""
@@ -384,7 +388,7 @@ class Simulator:
     def action(self, name: str, **args: Any) -> Dict[str, Any]:
         """Applies a domain fault or timeline action now:
         ``action("obshell.observer_down", zone="zone2")``."""
-        return self.admin("POST", "/actions", {"do": name, "with": args})
+        return self._obj("POST", "/actions", {"do": name, "with": args})
 
     def virtual_sleep(self, seconds: float) -> None:
         """A drop-in for ``time.sleep`` that steps the virtual clock instead of waiting.
