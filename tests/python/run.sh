@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Runs the vendor-SDK tests: the official obshell SDK, Huawei Cloud's GaussDB SDK and storops,
-# unchanged, against a real `upgrade-sim serve`. Makes its own Python 3.11 venv on first use.
+# unchanged, against a real `upgrade-sim serve`. Makes its own Python 3.11 venv on first use,
+# installs the upgrade-sim package into it (`pip install ./python`: the wheel carries the
+# binary, built in $CARGO_TARGET_DIR so that repeated installs are incremental), and runs
+# pytest, whose `upgrade_sim` fixture comes from that package's plugin.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/upgrade-sim/target}"
@@ -15,6 +18,8 @@ if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; 
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/python/requirements.txt
   echo "$want" > "$stamp"
 fi
-cargo build --quiet -p upgrade-sim --bin upgrade-sim
-export UPGRADE_SIM_BIN="$CARGO_TARGET_DIR/debug/upgrade-sim"
+echo "installing the upgrade-sim package into $venv (pip install ./python)"
+"$venv/bin/pip" install --quiet --disable-pip-version-check --force-reinstall --no-deps ./python
+# The plugin runs the binary the package installed, not one named from outside.
+unset UPGRADE_SIM_BIN
 exec "$venv/bin/python" -m pytest tests/python -q -p no:cacheprovider "$@"

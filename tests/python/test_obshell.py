@@ -35,7 +35,7 @@ def scenario(profile, faults=""):
 
 
 def client_for(sim, monkeypatch):
-    url = urlparse(sim.base_url)
+    url = urlparse(sim.url)
     # The SDK polls with time.sleep(3): step the virtual clock instead.
     monkeypatch.setattr(client_v1, "time", types.SimpleNamespace(sleep=sim.virtual_sleep, time=time.time))
     return ClientSet(url.hostname, url.port, PasswordAuth("sim-password"))

@@ -30,7 +30,7 @@ def client(sdk, sim, sk=SK):
     return (
         v3.GaussDBClient.new_builder()
         .with_credentials(credentials.BasicCredentials(AK, sk, PROJECT))
-        .with_endpoint(sim.base_url)
+        .with_endpoint(sim.url)
         .build()
     )
 

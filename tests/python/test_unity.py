@@ -8,7 +8,6 @@ which storops does not verify). The clock is stopped; tests step it with sim.adv
 
 
 import pytest
-from conftest import start_simulator
 from storops import UnitySystem
 from storops.connection.connector import UnityRESTConnector
 from storops.connection.exceptions import HttpServerError
@@ -20,25 +19,20 @@ SESSION_TYPE = "softwareUpgradeSession"
 PAUSED, COMPLETED, IN_PROGRESS = 6, 2, 1
 
 
-@pytest.fixture
-def sim():
-    """The simulator with HTTPS too (`serve --tls`): storops builds https URLs only."""
-    s = start_simulator("--tls", "--tls-listen", "127.0.0.1:0")
-    yield s
-    s.stop()
+# The simulator with HTTPS too (`serve --tls`): storops builds https URLs only.
+pytestmark = pytest.mark.upgrade_sim(tls=True)
 
 
 def connect(sim):
     # The token lives in a class-level dict shared by every client in the process: start clean.
     UnityRESTConnector.HEADERS.pop("emc-csrf-token", None)
-    https = next(u for u in sim.urls if u.startswith("https://"))
-    host, port = https.split("//")[1].rstrip("/").rsplit(":", 1)
+    host, port = sim.https_url.split("//")[1].rsplit(":", 1)
     # storops' own https client, certificate unchecked (verify=False, its default).
     return UnitySystem(host=host, username="admin", password="Password123#", port=int(port), verify=False)
 
 
 def requests_seen(sim):
-    entries = sim.journal(vendor="unity", kind="request", limit=1000)["entries"]
+    entries = sim.journal(vendor="unity", kind="request", limit=1000)
     return [(e["detail"]["method"], e["detail"]["path"], e["detail"]["status"]) for e in entries]
 
 
