@@ -3,6 +3,11 @@
 
 #![allow(dead_code)]
 
+pub mod obshell;
+pub mod ota;
+pub mod taurusdb;
+pub mod unity;
+
 use axum::body::Body;
 use axum::http::{Request, Response, StatusCode};
 use http_body_util::BodyExt;

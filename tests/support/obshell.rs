@@ -1,0 +1,1 @@
+//! Request builders shared by the obshell tests (signed with the conformance crate's clients).
