@@ -132,28 +132,28 @@ impl Sim {
 
     /// Steps virtual time forward by `ms`, firing every timer on the way.
     pub fn advance(&self, ms: Millis) -> Result<Millis, EngineError> {
-        let mut inner = self.lock().0;
-        let target = inner.world.core.now().saturating_add(ms);
-        let result = inner.world.advance_to(target);
-        let now = inner.world.core.now();
-        inner.driver.reanchor(now);
-        inner
-            .world
-            .core
-            .event("sim", "clock", json!({"advanced_ms": ms}));
-        result.map(|_| now)
+        self.step(json!({"advanced_ms": ms}), |world| {
+            let target = world.core.now().saturating_add(ms);
+            world.advance_to(target)
+        })
     }
 
     /// Fires timers until nothing is left to do; returns the instant reached.
     pub fn run_until_idle(&self) -> Result<Millis, EngineError> {
+        self.step(json!({"ran_until_idle": true}), World::run_until_idle)
+    }
+
+    /// Moves time by `run`, re-anchors the real-time driver there and journals the step.
+    fn step(
+        &self,
+        event: serde_json::Value,
+        run: impl FnOnce(&mut World) -> Result<u64, EngineError>,
+    ) -> Result<Millis, EngineError> {
         let mut inner = self.lock().0;
-        let result = inner.world.run_until_idle();
+        let result = run(&mut inner.world);
         let now = inner.world.core.now();
         inner.driver.reanchor(now);
-        inner
-            .world
-            .core
-            .event("sim", "clock", json!({"ran_until_idle": true}));
+        inner.world.core.event("sim", "clock", event);
         result.map(|_| now)
     }
 
