@@ -11,10 +11,10 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::kernel::{clock, JournalQuery};
+use crate::kernel::{clock, JournalQuery, MAX_MILLIS, MAX_SPEED};
 
-use crate::engine::clock_json;
-use crate::scenario::Scenario;
+use crate::engine::{clock_json, EngineError};
+use crate::scenario::{limits, Scenario};
 use crate::Sim;
 
 /// The admin router, to be nested under `/_sim`.
@@ -110,11 +110,17 @@ async fn advance(State(sim): State<Sim>, body: Bytes) -> Response {
         Err(resp) => return resp,
     };
     let ms = match (req.seconds, req.duration) {
-        (Some(s), None) if s.is_finite() && s >= 0.0 => (s * 1000.0).round() as u64,
+        (Some(s), None) if s.is_finite() && s >= 0.0 && s * 1000.0 <= MAX_MILLIS as f64 => {
+            (s * 1000.0).round() as u64
+        }
         (Some(_), None) => {
             return fail(
                 StatusCode::BAD_REQUEST,
-                "seconds must be a non-negative number",
+                format!(
+                    "seconds must be a number from 0 to {} (virtual time goes no further than \
+                     1000 years after the epoch)",
+                    MAX_MILLIS / 1000
+                ),
             )
         }
         (None, Some(d)) => match clock::parse_duration(&d) {
@@ -130,6 +136,7 @@ async fn advance(State(sim): State<Sim>, body: Bytes) -> Response {
     };
     match sim.advance(ms) {
         Ok(_) => Json(clock_json(&sim.lock().core.clock)).into_response(),
+        Err(e @ EngineError::OutOfRange { .. }) => fail(StatusCode::BAD_REQUEST, e.to_string()),
         Err(e) => fail(StatusCode::CONFLICT, e.to_string()),
     }
 }
@@ -152,10 +159,13 @@ async fn set_speed(State(sim): State<Sim>, body: Bytes) -> Response {
         Ok(r) => r,
         Err(resp) => return resp,
     };
-    if !req.speed.is_finite() || req.speed < 0.0 {
+    if !req.speed.is_finite() || !(0.0..=MAX_SPEED).contains(&req.speed) {
         return fail(
             StatusCode::BAD_REQUEST,
-            "speed must be a non-negative number (0 stops the clock)",
+            format!(
+                "speed must be a number from 0 (the clock stops) to {MAX_SPEED} (virtual seconds \
+                 per wall second)"
+            ),
         );
     }
     sim.set_speed(req.speed);
@@ -185,22 +195,50 @@ async fn journal(
     .into_response()
 }
 
-async fn load_scenario(State(sim): State<Sim>, body: Bytes) -> Response {
-    let Ok(text) = std::str::from_utf8(&body) else {
+/// `PUT /_sim/scenario`: a body of at most `limits::MAX_BYTES` (refused from its
+/// Content-Length before it is read), parsed and built off the async workers, so that a slow
+/// parse or a large fleet never stalls other clients.
+async fn load_scenario(State(sim): State<Sim>, req: axum::extract::Request) -> Response {
+    let too_long = || {
+        fail(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "a scenario is at most {} bytes (scenario::limits::MAX_BYTES)",
+                limits::MAX_BYTES
+            ),
+        )
+    };
+    let declared = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limits::MAX_BYTES as u64) {
+        return too_long();
+    }
+    let Ok(body) = axum::body::to_bytes(req.into_body(), limits::MAX_BYTES).await else {
+        return too_long();
+    };
+    let Ok(text) = String::from_utf8(body.to_vec()) else {
         return fail(
             StatusCode::BAD_REQUEST,
             "the scenario must be UTF-8 YAML text",
         );
     };
-    let scenario = match Scenario::parse(text, "PUT /_sim/scenario") {
-        Ok(s) => s,
-        Err(e) => return fail(StatusCode::BAD_REQUEST, e.to_string()),
-    };
-    let name = scenario.name.clone();
-    let seed = scenario.seed;
-    match sim.load(scenario) {
-        Ok(()) => Json(json!({"loaded": name, "seed": seed})).into_response(),
-        Err(e) => fail(StatusCode::BAD_REQUEST, e.to_string()),
+    let load = tokio::task::spawn_blocking(move || {
+        let scenario = Scenario::parse(&text, "PUT /_sim/scenario").map_err(|e| e.to_string())?;
+        let (name, seed) = (scenario.name.clone(), scenario.seed);
+        sim.load(scenario).map_err(|e| format!("{e:#}"))?;
+        Ok::<_, String>(json!({"loaded": name, "seed": seed}))
+    })
+    .await;
+    match load {
+        Ok(Ok(loaded)) => Json(loaded).into_response(),
+        Ok(Err(message)) => fail(StatusCode::BAD_REQUEST, message),
+        Err(e) => fail(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("simulator bug while loading the scenario (please report it): {e}"),
+        ),
     }
 }
 

@@ -157,28 +157,39 @@ impl Sim {
         result.map(|_| now)
     }
 
-    /// Rebuilds the world from the current scenario: time back to zero, journal emptied.
+    /// Rebuilds the world from the current scenario: time back to zero, journal emptied. The
+    /// world is built without the lock (a large fleet takes a while); only the swap holds it.
     pub fn reset(&self) -> anyhow::Result<()> {
-        let mut inner = self.raw_lock();
-        let blueprint = inner.blueprint.clone();
-        let seed = inner.options.seed.unwrap_or(blueprint.seed());
-        inner.world = blueprint.build(seed, inner.options.wall.clone())?;
-        let now = inner.world.core.now();
-        inner.driver.reanchor(now);
+        let (blueprint, seed, wall) = {
+            let inner = self.raw_lock();
+            let blueprint = inner.blueprint.clone();
+            let seed = inner.options.seed.unwrap_or(blueprint.seed());
+            (blueprint, seed, inner.options.wall.clone())
+        };
+        let world = blueprint.build(seed, wall)?;
+        self.swap(world, None);
         Ok(())
     }
 
-    /// Replaces the blueprint and rebuilds the world from it. The `--seed` override is
-    /// dropped: a scenario loaded at run time brings its own seed.
+    /// Replaces the blueprint and rebuilds the world from it (without the lock, as `reset`).
+    /// The `--seed` override is dropped: a scenario loaded at run time brings its own seed.
     pub fn load(&self, blueprint: impl Blueprint) -> anyhow::Result<()> {
+        let wall = self.raw_lock().options.wall.clone();
+        let world = blueprint.build(blueprint.seed(), wall)?;
+        self.swap(world, Some(Arc::new(blueprint)));
+        Ok(())
+    }
+
+    /// Puts a freshly built world in force (and its blueprint, for a load).
+    fn swap(&self, world: World, blueprint: Option<Arc<dyn Blueprint>>) {
         let mut inner = self.raw_lock();
-        let world = blueprint.build(blueprint.seed(), inner.options.wall.clone())?;
         inner.world = world;
-        inner.options.seed = None;
-        inner.blueprint = Arc::new(blueprint);
+        if let Some(b) = blueprint {
+            inner.options.seed = None;
+            inner.blueprint = b;
+        }
         let now = inner.world.core.now();
         inner.driver.reanchor(now);
-        Ok(())
     }
 
     /// What the world in force was built from.

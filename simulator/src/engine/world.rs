@@ -8,7 +8,9 @@ use serde_json::{json, Value};
 
 use super::model::VendorModel;
 use crate::faults::{FaultSet, HttpFaultSpec};
-use crate::kernel::{Clock, Core, EntryKind, Invalid, Journal, Millis, TimerQueue, WallClock};
+use crate::kernel::{
+    Clock, Core, EntryKind, Invalid, Journal, Millis, TimerQueue, WallClock, MAX_MILLIS,
+};
 
 /// One timeline event: at a virtual instant, call `vendor`'s `action` with `args`.
 #[derive(Debug, Clone)]
@@ -52,6 +54,11 @@ pub enum EngineError {
          scheduling work (a task that never ends?); step the clock with advance instead"
     )]
     Runaway { at: Millis, steps: u64 },
+    #[error(
+        "virtual time goes no further than {max} ms (1000 years after the epoch); it is {now} ms \
+         now, and this step would take it to {target} ms"
+    )]
+    OutOfRange { now: Millis, target: Millis, max: Millis },
 }
 
 /// How many timer firings one advance may take before it is called a runaway.
@@ -164,6 +171,13 @@ impl World {
 
     /// Fires every timer due up to `target`, in time order, then sets the clock to `target`.
     pub fn advance_to(&mut self, target: Millis) -> Result<u64, EngineError> {
+        if target > MAX_MILLIS {
+            return Err(EngineError::OutOfRange {
+                now: self.core.now(),
+                target,
+                max: MAX_MILLIS,
+            });
+        }
         let mut steps = 0;
         while let Some(due) = self.next_due() {
             if due > target {

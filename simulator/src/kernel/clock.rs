@@ -14,6 +14,14 @@ use chrono::{DateTime, Duration, FixedOffset, Utc};
 /// Milliseconds of virtual time since the scenario's epoch.
 pub type Millis = u64;
 
+/// The furthest virtual time goes: 1,000 (Gregorian) years after the epoch. Every duration,
+/// step and timer stays within it, so a date can always be printed and time never wraps.
+pub const MAX_MILLIS: Millis = 1000 * 31_556_952_000;
+
+/// The fastest the real-time driver runs: a million virtual seconds per wall second (eleven and
+/// a half virtual days a second); at that speed the clock reaches [`MAX_MILLIS`] after a year of wall time.
+pub const MAX_SPEED: f64 = 1e6;
+
 /// The virtual clock: an epoch (from the scenario) plus the milliseconds elapsed since.
 #[derive(Debug, Clone)]
 pub struct Clock {
@@ -37,7 +45,10 @@ impl Clock {
 
     /// The virtual instant `at` as a date in the epoch's time zone.
     pub fn datetime_at(&self, at: Millis) -> DateTime<FixedOffset> {
-        self.epoch + Duration::milliseconds(at as i64)
+        let at = at.min(MAX_MILLIS) as i64;
+        self.epoch
+            .checked_add_signed(Duration::milliseconds(at))
+            .unwrap_or(self.epoch)
     }
 
     /// The current virtual instant as a date in the epoch's time zone.
@@ -111,7 +122,8 @@ impl Driver {
             return current;
         }
         let elapsed = self.anchor_wall.elapsed().as_secs_f64() * 1000.0 * self.speed;
-        (self.anchor_virtual + elapsed as Millis).max(current)
+        let target = (self.anchor_virtual as f64 + elapsed).min(MAX_MILLIS as f64) as Millis;
+        target.max(current)
     }
 
     /// Re-anchors after a manual step or a speed change, so the driver continues from `now`.
@@ -128,7 +140,7 @@ impl Driver {
 
 fn sanitize_speed(speed: f64) -> f64 {
     if speed.is_finite() && speed > 0.0 {
-        speed
+        speed.min(MAX_SPEED)
     } else {
         0.0
     }
@@ -143,7 +155,7 @@ pub fn parse_duration(text: &str) -> Result<Millis, String> {
     }
     if let Ok(secs) = s.parse::<f64>() {
         if secs.is_finite() && secs >= 0.0 {
-            return Ok((secs * 1000.0).round() as Millis);
+            return within_range(text, secs * 1000.0);
         }
         return Err(format!(
             "duration '{text}' must be a non-negative number of seconds"
@@ -182,7 +194,17 @@ pub fn parse_duration(text: &str) -> Result<Millis, String> {
         total += value * factor;
         rest = &rest[unit_len..];
     }
-    Ok(total.round() as Millis)
+    within_range(text, total)
+}
+
+/// `ms` as [`Millis`], or an error if it is longer than the clock's range.
+fn within_range(text: &str, ms: f64) -> Result<Millis, String> {
+    if ms.round() > MAX_MILLIS as f64 {
+        return Err(format!(
+            "duration '{text}' is longer than virtual time goes (1000 years after the epoch)"
+        ));
+    }
+    Ok(ms.round() as Millis)
 }
 
 /// Formats milliseconds as the shortest readable duration ("1h30m", "90s" is "1m30s").
@@ -230,6 +252,21 @@ mod tests {
         assert_eq!(format_duration(5_400_000), "1h30m");
         assert_eq!(format_duration(90_000), "1m30s");
         assert_eq!(format_duration(1_250), "1s250ms");
+    }
+
+    #[test]
+    fn a_duration_past_the_clocks_range_is_refused() {
+        assert!(parse_duration("1000y").is_err());
+        assert!(parse_duration("1e15").is_err(), "1e15 seconds");
+        assert!(parse_duration("400000d").is_err());
+        assert_eq!(parse_duration("365000d"), Ok(365_000 * 86_400_000));
+    }
+
+    #[test]
+    fn the_last_instant_of_the_range_still_prints_as_a_date() {
+        let epoch = DateTime::parse_from_rfc3339("2026-01-01T08:00:00+08:00").unwrap_or_default();
+        let clock = Clock::new(epoch);
+        assert!(clock.datetime_at(MAX_MILLIS).to_rfc3339().starts_with("3025-"));
     }
 
     #[test]

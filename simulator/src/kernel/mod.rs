@@ -16,7 +16,7 @@ pub mod timers;
 use serde::Serialize;
 use serde_json::Value;
 
-pub use clock::{parse_duration, Clock, Driver, Millis, WallClock};
+pub use clock::{parse_duration, Clock, Driver, Millis, WallClock, MAX_MILLIS, MAX_SPEED};
 pub use invalid::Invalid;
 pub use journal::{Entry, EntryKind, Journal, JournalQuery};
 pub use state::{table_allows, transition, Resource, StateMachine, StateTable};

@@ -5,6 +5,7 @@
 //! at the line of the key it concerns.
 
 mod error;
+pub mod limits;
 mod timeline;
 
 use std::any::Any;
@@ -189,6 +190,12 @@ fn default_capacity() -> usize {
 impl Scenario {
     /// Parses and validates a scenario. `origin` names it in errors (a path, usually).
     pub fn parse(text: &str, origin: &str) -> Result<Self, ScenarioError> {
+        limits::check(text).map_err(|(line, message)| ScenarioError {
+            origin: origin.to_string(),
+            line,
+            column: None,
+            message,
+        })?;
         let mut scenario: Scenario =
             serde_yaml_ng::from_str(if text.trim().is_empty() { "{}" } else { text })
                 .map_err(|e| ScenarioError::from_yaml(origin, &e))?;
