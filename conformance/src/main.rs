@@ -5,7 +5,7 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use upgrade_conformance::{load_paths, models, run, Options, Target, TargetConfig};
+use upgrade_conformance::{load_paths, models, run, runner, Case, Options, Target, TargetConfig};
 
 #[derive(Parser)]
 #[command(
@@ -101,7 +101,7 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             let cases = load_paths(&default_paths(paths))?;
             for c in cases
                 .iter()
-                .filter(|c| upgrade_conformance::runner::selected(c, filter.as_deref()))
+                .filter(|c| runner::selected(c, filter.as_deref()))
             {
                 let req = if c.requires.is_empty() {
                     String::new()
@@ -163,6 +163,15 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             let rt = tokio::runtime::Runtime::new()?;
             let result = rt.block_on(async {
                 let target = Target::connect(&base, cfg.credentials.clone().with_env()).await?;
+                let chosen: Vec<&Case> = cases
+                    .iter()
+                    .filter(|c| runner::selected(c, filter.as_deref()))
+                    .collect();
+                if let Some(line) =
+                    runner::missing_credentials(&chosen, &target.creds, target.simulator)
+                {
+                    anyhow::bail!(line);
+                }
                 let opts = Options {
                     filter,
                     jobs,

@@ -3,7 +3,7 @@
 //! value going backwards, a wrong error code. The vendor suites must fail under every
 //! mutation, naming the step; without a mutation they must pass. The counts are printed.
 
-use super::{run_at, serve_sim, sim_credentials, suite, vendor_present};
+use super::{run_at, serve_app, serve_sim, sim_credentials, suite, vendor_present};
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
@@ -191,14 +191,7 @@ async fn start_proxy(upstream: &str, mutation: Mutation) -> (String, Arc<Mutex<u
         applied: applied.clone(),
     };
     let app = axum::Router::new().fallback(forward).with_state(state);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    (format!("http://{addr}"), applied)
+    (serve_app(app).await, applied)
 }
 
 /// Which suites and cases each mutation runs against (kept small: every run steps through

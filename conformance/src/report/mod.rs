@@ -211,6 +211,8 @@ pub struct RunResult {
     pub cases: Vec<CaseResult>,
     pub coverage: Coverage,
     pub millis: u128,
+    /// What the run wants said besides the cases (where credentials came from).
+    pub notes: Vec<String>,
 }
 
 impl RunResult {
@@ -290,6 +292,9 @@ impl RunResult {
             self.target,
             if self.simulator { " (simulator)" } else { "" }
         );
+        for n in &self.notes {
+            let _ = writeln!(out, "note: {n}");
+        }
         out
     }
 
@@ -346,6 +351,7 @@ impl RunResult {
                             cases: vec![(*c).clone()],
                             coverage: Coverage::default(),
                             millis: c.millis,
+                            notes: vec![],
                         };
                         let _ = writeln!(
                             out,
@@ -370,6 +376,7 @@ impl RunResult {
             "simulator": self.simulator,
             "passed": p, "failed": f, "skipped": s,
             "millis": self.millis,
+            "notes": self.notes,
             "cases": self.cases,
             "coverage": self.coverage.to_json(),
         })
@@ -462,6 +469,7 @@ mod tests {
             }],
             coverage: Coverage::default(),
             millis: 3,
+            notes: vec![],
         };
         let x = r.junit();
         assert!(x.contains("failures=\"1\""));

@@ -7,10 +7,11 @@
 mod checks;
 mod request;
 mod sim;
+mod target;
 mod track;
 mod vars;
 
-use crate::auth::{Credentials, Http, Outgoing, Session};
+use crate::auth::Session;
 use crate::matchers::cut;
 use crate::report::{CaseResult, Coverage, Outcome, RunResult, StepResult};
 use crate::script::{Action, Case, SimAction, Step};
@@ -21,53 +22,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 pub use checks::mask;
+pub use target::{missing_credentials, Target};
 pub use track::Tracker;
-
-/// Where cases run.
-#[derive(Debug)]
-pub struct Target {
-    pub http: Http,
-    pub creds: Credentials,
-    /// The target answers the simulator's admin API.
-    pub simulator: bool,
-    /// The scenario the simulator was running when the run began, restored before each case.
-    pub home_scenario: Option<String>,
-}
-
-impl Target {
-    /// Connects to `base`, probing `/_sim/health` to learn whether it is the simulator.
-    pub async fn connect(base: &str, creds: Credentials) -> anyhow::Result<Target> {
-        let http = Http::new(base)?;
-        let probe = http
-            .send(&Outgoing {
-                method: "GET".into(),
-                target: "/_sim/health".into(),
-                ..Outgoing::default()
-            })
-            .await;
-        let simulator = matches!(&probe, Ok(r) if r.status == 200
-            && r.json().is_some_and(|v| v["status"] == "ready"));
-        let mut home_scenario = None;
-        if simulator {
-            let r = http
-                .send(&Outgoing {
-                    method: "GET".into(),
-                    target: "/_sim/scenario".into(),
-                    ..Outgoing::default()
-                })
-                .await?;
-            if r.status == 200 {
-                home_scenario = Some(String::from_utf8_lossy(&r.body).into_owned());
-            }
-        }
-        Ok(Target {
-            http,
-            creds,
-            simulator,
-            home_scenario,
-        })
-    }
-}
 
 /// How to run.
 #[derive(Debug, Clone, Default)]
@@ -185,6 +141,7 @@ pub async fn run(cases: &[Case], target: Arc<Target>, opts: &Options) -> RunResu
         cases: results,
         coverage,
         millis: started.elapsed().as_millis(),
+        notes: target.notes.clone(),
     }
 }
 
