@@ -51,6 +51,13 @@ enum Command {
         /// Rewrite snapshot files with what came back.
         #[arg(long)]
         update_snapshots: bool,
+        /// Time to let pass before re-reading resources a case left in a final state
+        /// (default 30m of virtual time on the simulator, 2s elsewhere).
+        #[arg(long, value_name = "DURATION")]
+        settle: Option<String>,
+        /// Do not re-read resources left in a final state.
+        #[arg(long)]
+        no_recheck: bool,
     },
     /// List the cases found (after --filter).
     List {
@@ -137,7 +144,15 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             verbose,
             coverage,
             update_snapshots,
+            settle,
+            no_recheck,
         } => {
+            let settle_ms = settle
+                .map(|d| {
+                    upgrade_conformance::script::duration_ms(&serde_json::Value::from(d.clone()))
+                        .map_err(|e| anyhow::anyhow!("--settle {d}: {e}"))
+                })
+                .transpose()?;
             let mut outputs = Vec::new();
             for r in &reports {
                 match r.split_once('=') {
@@ -178,6 +193,8 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                     fail_fast,
                     update_snapshots,
                     progress: true,
+                    settle_ms,
+                    no_recheck,
                 };
                 anyhow::Ok(run(&cases, Arc::new(target), &opts).await)
             })?;

@@ -6,6 +6,7 @@
 
 mod checks;
 mod request;
+mod rest;
 mod sim;
 mod target;
 mod track;
@@ -37,6 +38,11 @@ pub struct Options {
     pub update_snapshots: bool,
     /// Print a progress line on stderr while running.
     pub progress: bool,
+    /// Time to let pass before re-reading resources left in a final state (default: 30
+    /// minutes of virtual time on the simulator, 2 s elsewhere; 0 re-reads at once).
+    pub settle_ms: Option<u64>,
+    /// Do not re-read resources left in a final state.
+    pub no_recheck: bool,
 }
 
 /// Whether `case` passes `filter`.
@@ -221,20 +227,11 @@ pub async fn run_case(case: &Case, target: &Target, opts: &Options) -> (CaseResu
         }
     }
     if outcome == Outcome::Passed {
-        for (i, step) in case.steps.iter().enumerate() {
-            let t0 = Instant::now();
-            let mut r = ctx.step(step).await;
-            r.millis = t0.elapsed().as_millis();
-            let failed = !r.passed;
-            let first = r.failures.first().cloned().unwrap_or_default();
-            steps.push(r);
-            if failed {
-                outcome = Outcome::Failed {
-                    message: format!("step {} '{}': {first}", i + 1, step.name),
-                };
-                break;
-            }
-        }
+        outcome = ctx.run_steps(&case.steps, 0, &mut steps).await;
+    }
+    if outcome == Outcome::Passed && !opts.no_recheck {
+        let rechecks = ctx.rechecks();
+        outcome = ctx.run_steps(&rechecks, case.steps.len(), &mut steps).await;
     }
     let result = CaseResult {
         id: case.id(),
@@ -259,6 +256,30 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// Runs `list` (numbered from `first + 1` in messages) until one fails.
+    async fn run_steps(
+        &mut self,
+        list: &[Step],
+        first: usize,
+        out: &mut Vec<StepResult>,
+    ) -> Outcome {
+        for (i, step) in list.iter().enumerate() {
+            self.tracker.reader = first + i;
+            let t0 = Instant::now();
+            let mut r = self.step(step).await;
+            r.millis = t0.elapsed().as_millis();
+            let failed = !r.passed;
+            let message = r.failures.first().cloned().unwrap_or_default();
+            out.push(r);
+            if failed {
+                return Outcome::Failed {
+                    message: format!("step {} '{}': {message}", first + i + 1, step.name),
+                };
+            }
+        }
+        Outcome::Passed
+    }
+
     async fn step(&mut self, step: &Step) -> StepResult {
         let mut r = StepResult {
             name: step.name.clone(),

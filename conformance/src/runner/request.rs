@@ -224,7 +224,7 @@ fn enc(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, SET).to_string()
 }
 
-fn human_ms(ms: u64) -> String {
+pub(super) fn human_ms(ms: u64) -> String {
     if ms >= 60_000 {
         format!("{}m{}s", ms / 60_000, (ms % 60_000) / 1000)
     } else {
