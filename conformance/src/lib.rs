@@ -16,6 +16,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod diff;
 pub mod matchers;
 pub mod models;
 pub mod report;

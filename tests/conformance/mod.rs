@@ -3,6 +3,7 @@
 //! pass against the simulator, and random operation sequences against the simulator must
 //! obey the harness's models (a proptest state machine, shrunk to the shortest failure).
 
+mod diff;
 mod fakes;
 mod proxy;
 mod state_machine;

@@ -218,7 +218,7 @@ async fn forward(
 }
 
 /// Starts a proxy to `upstream` with `mutation`; returns its URL and the applied counter.
-async fn start_proxy(upstream: &str, mutation: Mutation) -> (String, Arc<Mutex<u32>>) {
+pub(super) async fn start_proxy(upstream: &str, mutation: Mutation) -> (String, Arc<Mutex<u32>>) {
     let applied = Arc::new(Mutex::new(0));
     let state = Proxy {
         upstream: upstream.to_string(),

@@ -2,7 +2,10 @@
 //! sent, expected and got, with a diff) and for CI (JUnit XML, JSON), plus the coverage
 //! report: each model's states and transitions, and each API's endpoints, exercised or not.
 
+mod html;
+
 use crate::models;
+use indexmap::IndexMap;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -33,6 +36,12 @@ pub struct StepResult {
     pub attempts: u32,
     pub notes: Vec<String>,
     pub millis: u128,
+    /// Per track (`model pointer`), the values its fields took over the step's answers,
+    /// consecutive repeats folded: the state trajectory `diff` compares.
+    pub states: IndexMap<String, Vec<String>>,
+    /// The last answer's status and JSON body, whole (for `diff`).
+    #[serde(skip)]
+    pub answer: Option<(u16, Option<serde_json::Value>)>,
 }
 
 /// One case's result.

@@ -6,7 +6,7 @@ use super::{pretty, Ctx};
 use crate::auth::Incoming;
 use crate::matchers::{cut, json_eq, select};
 use crate::report::{diff, StepResult};
-use crate::script::{Expect, Step};
+use crate::script::{Expect, Step, Track};
 use serde_json::Value;
 
 impl Ctx<'_> {
@@ -175,7 +175,14 @@ impl Ctx<'_> {
         }
     }
 
-    pub(super) fn observe(&mut self, step: &Step, body: Option<&Value>) -> Result<(), String> {
+    /// Feeds the tracked fields of one answer to the tracker, and adds their values to the
+    /// step's state trajectory (`r.states`, one entry per track, consecutive repeats folded).
+    pub(super) fn observe(
+        &mut self,
+        step: &Step,
+        body: Option<&Value>,
+        r: &mut StepResult,
+    ) -> Result<(), String> {
         // A step may name the entity after a value it captures from this very answer.
         if !step.track.is_empty() {
             for (var, from) in &step.capture {
@@ -187,6 +194,15 @@ impl Ctx<'_> {
             }
         }
         for t in &step.track {
+            if let Some(now) = tracked_values(t, body) {
+                let trail = r
+                    .states
+                    .entry(format!("{} {}", t.model, t.paths.join(" + ")))
+                    .or_default();
+                if trail.last() != Some(&now) {
+                    trail.push(now);
+                }
+            }
             let entity = match &t.entity {
                 Some(e) => match self.interp_str(e) {
                     Ok(e) => e,
@@ -202,6 +218,42 @@ impl Ctx<'_> {
                 .observe(t, &entity, body, &step.name, &mut self.coverage)?;
         }
         Ok(())
+    }
+}
+
+/// The values a track's fields hold in `body`, one per element of its `*`s joined by ", "
+/// (parts of a multi-field track joined by `/`); `None` when the answer does not hold them.
+fn tracked_values(t: &Track, body: Option<&Value>) -> Option<String> {
+    let columns: Vec<Vec<String>> = t
+        .paths
+        .iter()
+        .map(|p| {
+            select(body, p)
+                .into_iter()
+                .filter_map(|(_, v)| v.map(text))
+                .collect()
+        })
+        .collect();
+    let n = columns.first().map_or(0, Vec::len);
+    if n == 0 {
+        return None;
+    }
+    let rows: Vec<String> = (0..n)
+        .map(|i| {
+            columns
+                .iter()
+                .filter_map(|c| c.get(i).cloned())
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+        .collect();
+    Some(rows.join(", "))
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
     }
 }
 

@@ -124,7 +124,7 @@ impl Ctx<'_> {
             r.got = Some(describe_got(&resp));
             let body = resp.json();
             // Every answer is checked against the models, polled ones included.
-            if let Err(e) = self.observe(step, body.as_ref()) {
+            if let Err(e) = self.observe(step, body.as_ref(), r) {
                 r.failures.push(e);
                 return;
             }
@@ -190,6 +190,7 @@ impl Ctx<'_> {
             ));
         }
         let (resp, body) = last;
+        r.answer = Some((resp.status, body.clone()));
         self.check(&step.expect, &resp, body.as_ref(), r);
         if !r.failures.is_empty() {
             return;

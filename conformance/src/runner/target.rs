@@ -67,6 +67,27 @@ impl Target {
     }
 }
 
+impl Target {
+    /// [`Target::connect`], then stops with [`missing_credentials`]' line when a case of
+    /// `cases` that `filter` selects needs a value nobody gave.
+    pub async fn connect_for(
+        base: &str,
+        creds: Credentials,
+        cases: &[Case],
+        filter: Option<&str>,
+    ) -> anyhow::Result<Target> {
+        let target = Target::connect(base, creds).await?;
+        let chosen: Vec<&Case> = cases
+            .iter()
+            .filter(|c| super::selected(c, filter))
+            .collect();
+        if let Some(line) = missing_credentials(&chosen, &target.creds, target.simulator) {
+            anyhow::bail!(line);
+        }
+        Ok(target)
+    }
+}
+
 /// Whether `case` sends a request with the vendor's auth (not every request `auth: none`).
 fn uses_auth(case: &Case) -> bool {
     case.steps.iter().any(|s| match &s.action {
