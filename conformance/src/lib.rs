@@ -19,6 +19,7 @@ pub mod config;
 pub mod diff;
 pub mod matchers;
 pub mod models;
+pub mod record;
 pub mod report;
 pub mod runner;
 pub mod script;

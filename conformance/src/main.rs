@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use upgrade_conformance::{
-    diff, load_paths, models, run, runner, Case, Options, RunResult, Target, TargetConfig,
+    diff, load_paths, models, record, run, runner, Case, Options, RunResult, Target, TargetConfig,
 };
 
 #[derive(Parser)]
@@ -84,6 +84,25 @@ enum Command {
         /// Write the comparison as JSON to this file.
         #[arg(long)]
         json: Option<PathBuf>,
+    },
+    /// A recording proxy: run your own client through it; when stopped (Ctrl-C, SIGTERM) it
+    /// writes a case file that replays what the client did.
+    Record {
+        /// Where to forward (the target).
+        #[arg(long)]
+        upstream: String,
+        /// Address to listen on, e.g. 127.0.0.1:8081 (port 0 picks a free one).
+        #[arg(long, default_value = "127.0.0.1:0")]
+        listen: String,
+        /// The case file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// The vendor (obshell, ota, taurusdb, unity); guessed from the paths when left out.
+        #[arg(long)]
+        vendor: Option<String>,
+        /// The recorded case's name.
+        #[arg(long, default_value = "a recorded session")]
+        name: String,
     },
     /// List the cases found (after --filter).
     List {
@@ -167,6 +186,28 @@ impl Selection {
         let creds = cfg.credentials.clone().with_env();
         let target = Target::connect_for(base, creds, cases, opts.filter.as_deref()).await?;
         Ok(run(cases, Arc::new(target), opts).await)
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn stopped() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
     }
 }
 
@@ -265,6 +306,41 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::SUCCESS
             })
+        }
+        Command::Record {
+            upstream,
+            listen,
+            out,
+            vendor,
+            name,
+        } => {
+            check_url("--upstream", &upstream)?;
+            if let Some(v) = &vendor {
+                if !["obshell", "ota", "taurusdb", "unity"].contains(&v.as_str()) {
+                    anyhow::bail!("--vendor {v}: use obshell, ota, taurusdb or unity");
+                }
+            }
+            let rt = tokio::runtime::Runtime::new()?;
+            let exchanges = rt.block_on(async {
+                let listener = tokio::net::TcpListener::bind(&listen)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("--listen {listen}: {e}"))?;
+                let addr = listener.local_addr()?;
+                eprintln!(
+                    "upgrade-conformance record: listening on http://{addr}, forwarding to \
+                     {upstream}; stop with Ctrl-C or SIGTERM to write {}",
+                    out.display()
+                );
+                record::serve(&upstream, listener, stopped()).await
+            })?;
+            let text = record::case::case_file(&exchanges, vendor.as_deref(), &name, &upstream);
+            write(&out, text)?;
+            eprintln!(
+                "upgrade-conformance record: {} exchanges written to {}",
+                exchanges.len(),
+                out.display()
+            );
+            Ok(ExitCode::SUCCESS)
         }
         Command::Diff { a, b, sel, json } => {
             check_url("--a", &a)?;

@@ -6,6 +6,7 @@
 mod diff;
 mod fakes;
 mod proxy;
+mod record;
 mod state_machine;
 mod zero_config;
 
