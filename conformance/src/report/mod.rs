@@ -400,7 +400,7 @@ fn indent(s: &str, n: usize) -> String {
         .join("\n")
 }
 
-fn xml(s: &str) -> String {
+pub(super) fn xml(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
