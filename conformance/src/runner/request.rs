@@ -246,11 +246,12 @@ fn describe_sent(plain: &Outgoing, sent: &Outgoing) -> String {
     let mut s = format!("{} {}", sent.method, sent.target);
     for (k, v) in &sent.headers {
         let v = if SECRET_HEADERS.contains(&k.to_ascii_lowercase().as_str()) {
-            format!(
-                "{}… ({} chars)",
-                cut(v, 24).chars().take(24).collect::<String>(),
-                v.len()
-            )
+            // Only a scheme word (`Bearer`, `SDK-HMAC-SHA256`) is shown; a short token cut
+            // to a prefix would still be the whole token.
+            match v.split_once(' ') {
+                Some((scheme, rest)) => format!("{scheme} … ({} chars hidden)", rest.len()),
+                None => format!("… ({} chars hidden)", v.len()),
+            }
         } else {
             v.clone()
         };
@@ -283,4 +284,29 @@ fn describe_got(resp: &Incoming) -> String {
         s.push_str(&format!("\n\n{}", cut(&text, 3000)));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_evidence_never_shows_a_token_however_short() {
+        let mut req = Outgoing {
+            method: "GET".into(),
+            target: "/api/v1/lifecycle/upgrade-plans".into(),
+            ..Outgoing::default()
+        };
+        req.set_header("Authorization", "Bearer sim-token");
+        req.set_header("X-Auth-Token", "tok");
+        let shown = describe_sent(&req, &req);
+        assert!(
+            !shown.contains("sim-token") && !shown.contains("tok\n"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("Authorization: Bearer … (9 chars hidden)"),
+            "{shown}"
+        );
+    }
 }
