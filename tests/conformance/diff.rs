@@ -26,6 +26,7 @@ async fn two_simulators_agree_and_a_mutated_one_differs_naming_the_step_and_fiel
     let (spoilt, _) = start_proxy(&b, Mutation::IllegalTransition).await;
     let rc = run_at(&spoilt, sim_credentials(), &cases, filter).await;
     let cmp = compare(&ra, &rc);
+    println!("{}", cmp.terminal());
     assert!(!cmp.agree());
     let d = cmp
         .differences
