@@ -6,6 +6,37 @@ use super::{failure, run_at, serve_sim, sim_credentials};
 use serde_json::{json, Value};
 use upgrade_conformance::record;
 
+/// A running recorder: stop it to get what it recorded.
+struct Recorder {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<Vec<record::Exchange>>,
+}
+
+impl Recorder {
+    async fn finish(self) -> Vec<record::Exchange> {
+        let _ = self.stop.send(());
+        self.task.await.expect("the recorder stopped")
+    }
+}
+
+/// Starts the recording proxy in front of `upstream`; its URL and its handle.
+async fn recorder(upstream: &str) -> (String, Recorder) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let proxy = format!("http://{}", listener.local_addr().expect("addr"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let up = upstream.to_string();
+    let task = tokio::spawn(async move {
+        record::serve(&up, listener, async {
+            let _ = stopped.await;
+        })
+        .await
+        .expect("recorder")
+    });
+    (proxy, Recorder { stop, task })
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_recorded_ota_session_replays_green_and_fails_when_a_state_is_spoilt() {
     let sim = super::super::support::default_sim_on_system_clock();
@@ -13,18 +44,7 @@ async fn a_recorded_ota_session_replays_green_and_fails_when_a_state_is_spoilt()
         return;
     }
     let upstream = serve_sim(sim).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let proxy = format!("http://{}", listener.local_addr().expect("addr"));
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let up = upstream.clone();
-    let recorder = tokio::spawn(async move {
-        record::serve(&up, listener, async {
-            let _ = stopped.await;
-        })
-        .await
-    });
+    let (proxy, stop) = recorder(&upstream).await;
 
     // The user's own client: create a plan, poll it to completed (the clock stepped on the
     // simulator directly, as the SDK tests do), then ask for a plan that does not exist.
@@ -70,8 +90,7 @@ async fn a_recorded_ota_session_replays_green_and_fails_when_a_state_is_spoilt()
         .await
         .expect("get");
     assert_eq!(missing.status(), 404);
-    let _ = stop.send(());
-    let exchanges = recorder.await.expect("join").expect("recorder");
+    let exchanges = stop.finish().await;
     assert!(exchanges.len() >= 4, "{exchanges:?}");
 
     let yaml = record::case::case_file(&exchanges, None, "recorded plan", &upstream);
@@ -99,4 +118,46 @@ async fn a_recorded_ota_session_replays_green_and_fails_when_a_state_is_spoilt()
     let r = run_at(&spoilt, sim_credentials(), &cases, None).await;
     let f = failure(&r);
     assert!(f.contains("ota.batch") && f.contains("→ running"), "{f}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn obshell_v1_and_v2_pass_through_the_recorder_and_their_bodies_are_recorded_plain() {
+    let sim = super::super::support::default_sim_on_system_clock();
+    if !super::vendor_present(&sim, "obshell") {
+        return;
+    }
+    let upstream = serve_sim(sim).await;
+    let (proxy, stop) = recorder(&upstream).await;
+    // The harness's own OBShell adapter is the client: it seals with the key the proxy hands
+    // out, so every sealed request only passes if the proxy re-seals it for the agent.
+    let cases = super::suite("obshell");
+    let r = run_at(
+        &proxy,
+        sim_credentials(),
+        &cases,
+        Some("v2 hybrid encryption"),
+    )
+    .await;
+    assert_eq!(r.counts().1, 0, "{}", r.terminal(false));
+    let exchanges = stop.finish().await;
+    let sealed: Vec<_> = exchanges
+        .iter()
+        .filter(|x| {
+            x.method == "POST"
+                && x.headers
+                    .iter()
+                    .any(|(k, _)| k.eq_ignore_ascii_case("x-ocs-header"))
+        })
+        .collect();
+    assert!(!sealed.is_empty(), "a v2 request went through");
+    for x in sealed {
+        if !x.body.is_empty() {
+            let v: Result<Value, _> = serde_json::from_slice(&x.body);
+            assert!(
+                v.is_ok(),
+                "recorded plain: {}",
+                String::from_utf8_lossy(&x.body)
+            );
+        }
+    }
 }
