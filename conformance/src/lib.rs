@@ -16,8 +16,10 @@
 
 pub mod auth;
 pub mod config;
+pub mod diff;
 pub mod matchers;
 pub mod models;
+pub mod record;
 pub mod report;
 pub mod runner;
 pub mod script;

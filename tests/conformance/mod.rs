@@ -3,9 +3,12 @@
 //! pass against the simulator, and random operation sequences against the simulator must
 //! obey the harness's models (a proptest state machine, shrunk to the shortest failure).
 
+mod diff;
 mod fakes;
 mod proxy;
+mod record;
 mod state_machine;
+mod zero_config;
 
 use std::sync::Arc;
 use upgrade_conformance::{Case, CaseResult, Credentials, Options, Outcome, RunResult, Target};
@@ -19,6 +22,18 @@ pub async fn serve_sim(sim: Sim) -> String {
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move {
         let _ = upgrade_sim::serve(sim, listener, std::future::pending()).await;
+    });
+    format!("http://{addr}")
+}
+
+/// Serves `app` on a free loopback port for as long as the test's runtime lives.
+pub async fn serve_app(app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
     });
     format!("http://{addr}")
 }

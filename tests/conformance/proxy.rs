@@ -3,12 +3,13 @@
 //! value going backwards, a wrong error code. The vendor suites must fail under every
 //! mutation, naming the step; without a mutation they must pass. The counts are printed.
 
-use super::{run_at, serve_sim, sim_credentials, suite, vendor_present};
+use super::{run_at, serve_app, serve_sim, sim_credentials, suite, vendor_present};
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::Response;
 use serde_json::Value;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -20,6 +21,11 @@ pub enum Mutation {
     IllegalTransition,
     ProgressBackwards,
     WrongErrorCode,
+    /// From the second answer on in which an OTA plan reads completed, its first batch reads
+    /// running again.
+    CompletedBatchRunsAgain,
+    /// From the second answer on in which a TaurusDB job reads Completed, it reads Running.
+    CompletedJobRunsAgain,
 }
 
 #[derive(Clone)]
@@ -28,13 +34,47 @@ struct Proxy {
     mutation: Mutation,
     client: reqwest::Client,
     seen: Arc<Mutex<u32>>,
+    /// Per request path, the answers seen in a final state.
+    finals: Arc<Mutex<HashMap<String, u32>>>,
     applied: Arc<Mutex<u32>>,
+}
+
+/// Counts one more final answer at `path`; whether an earlier one was seen.
+fn seen_final_before(finals: &Mutex<HashMap<String, u32>>, path: &str) -> bool {
+    let mut f = finals.lock().expect("lock");
+    let n = f.entry(path.to_string()).or_default();
+    *n += 1;
+    *n > 1
+}
+
+/// The terminal-state mutations: a resource that read final once reads unfinished again.
+fn reopen(m: Mutation, path: &str, body: &mut Value, finals: &Mutex<HashMap<String, u32>>) -> bool {
+    let (state, field, was, now) = match m {
+        Mutation::CompletedBatchRunsAgain => {
+            ("/status", "/batches/0/status", "completed", "running")
+        }
+        Mutation::CompletedJobRunsAgain => ("/job/status", "/job/status", "Completed", "Running"),
+        _ => return false,
+    };
+    if body.pointer(state).and_then(Value::as_str) != Some(was) || !seen_final_before(finals, path)
+    {
+        return false;
+    }
+    match body.pointer_mut(field) {
+        Some(v) => {
+            *v = Value::from(now);
+            true
+        }
+        None => false,
+    }
 }
 
 /// Spoils one answer; true when it changed something.
 fn mutate(m: Mutation, status: &mut u16, body: &mut Value, seen: &mut u32) -> bool {
     match m {
-        Mutation::None => false,
+        Mutation::None | Mutation::CompletedBatchRunsAgain | Mutation::CompletedJobRunsAgain => {
+            false
+        }
         Mutation::WrongStatus => match *status {
             200 if body.get("resp").is_some() || body.pointer("/content/messages").is_some() => {
                 *status = 202;
@@ -161,7 +201,7 @@ async fn forward(
             let changed = {
                 let mut seen = p.seen.lock().expect("lock");
                 mutate(p.mutation, &mut status, &mut v, &mut seen)
-            };
+            } || reopen(p.mutation, uri.path(), &mut v, &p.finals);
             if changed {
                 *p.applied.lock().expect("lock") += 1;
                 out_body = serde_json::to_vec(&v).unwrap_or_default();
@@ -178,7 +218,7 @@ async fn forward(
 }
 
 /// Starts a proxy to `upstream` with `mutation`; returns its URL and the applied counter.
-async fn start_proxy(upstream: &str, mutation: Mutation) -> (String, Arc<Mutex<u32>>) {
+pub(super) async fn start_proxy(upstream: &str, mutation: Mutation) -> (String, Arc<Mutex<u32>>) {
     let applied = Arc::new(Mutex::new(0));
     let state = Proxy {
         upstream: upstream.to_string(),
@@ -188,17 +228,11 @@ async fn start_proxy(upstream: &str, mutation: Mutation) -> (String, Arc<Mutex<u
             .build()
             .expect("client"),
         seen: Arc::new(Mutex::new(0)),
+        finals: Arc::new(Mutex::new(HashMap::new())),
         applied: applied.clone(),
     };
     let app = axum::Router::new().fallback(forward).with_state(state);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    (format!("http://{addr}"), applied)
+    (serve_app(app).await, applied)
 }
 
 /// Which suites and cases each mutation runs against (kept small: every run steps through
@@ -289,4 +323,52 @@ async fn every_mutation_of_a_correct_target_is_caught_naming_the_step() {
         println!("  {line}");
     }
     assert_eq!(caught, tried, "{}", report.join("\n"));
+}
+
+/// Runs `filter` of suite `dir` through a proxy applying `m`, after a clean pass through one
+/// that applies nothing; the failure message of the one failing case.
+async fn caught(m: Mutation, dir: &str, filter: &str) -> String {
+    let sim = super::super::support::default_sim_on_system_clock();
+    if !vendor_present(&sim, dir) {
+        return format!("{dir} not in this build");
+    }
+    let upstream = serve_sim(sim).await;
+    let cases = suite(dir);
+    let (clean, _) = start_proxy(&upstream, Mutation::None).await;
+    let r = run_at(&clean, sim_credentials(), &cases, Some(filter)).await;
+    assert_eq!(r.counts(), (1, 0, 0), "{}", r.terminal(false));
+    let (url, applied) = start_proxy(&upstream, m).await;
+    let r = run_at(&url, sim_credentials(), &cases, Some(filter)).await;
+    assert!(*applied.lock().expect("lock") > 0, "{m:?} never applied");
+    super::failure(&r)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_completed_plans_batch_that_reads_running_on_a_later_get_is_caught() {
+    let f = caught(
+        Mutation::CompletedBatchRunsAgain,
+        "ota",
+        "several batches run in order",
+    )
+    .await;
+    assert!(
+        f.contains("re-read of step 2") && f.contains("ota.batch") && f.contains("completed"),
+        "{f}"
+    );
+    assert!(f.contains("→ running"), "{f}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_completed_taurusdb_job_that_reads_running_on_a_later_get_is_caught() {
+    let f = caught(
+        Mutation::CompletedJobRunsAgain,
+        "taurusdb",
+        "the doc's example request, verbatim",
+    )
+    .await;
+    assert!(
+        f.contains("re-read of step") && f.contains("taurusdb.job") && f.contains("Completed"),
+        "{f}"
+    );
+    assert!(f.contains("→ Running"), "{f}");
 }

@@ -5,12 +5,16 @@
 //! config file or the environment ([`Credentials`]), never from case files; a case may only
 //! pick a mode or deliberately spoil a value (`auth: {password: wrong}`) to test a rejection.
 
+mod credentials;
 pub mod huawei;
 pub mod obshell;
 pub mod unity;
 
+pub use credentials::{
+    Credentials, CredentialsSource, ObshellCreds, OtaCreds, TaurusCreds, UnityCreds,
+};
+
 use anyhow::{anyhow, Context};
-use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::time::Duration;
 
@@ -120,123 +124,6 @@ impl Http {
             body,
             millis: started.elapsed().as_millis(),
         })
-    }
-}
-
-/// Credentials per vendor, from the target config file (`credentials:`) or the environment.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Credentials {
-    #[serde(default)]
-    pub obshell: ObshellCreds,
-    #[serde(default)]
-    pub ota: OtaCreds,
-    #[serde(default)]
-    pub taurusdb: TaurusCreds,
-    #[serde(default)]
-    pub unity: UnityCreds,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ObshellCreds {
-    /// The root@sys password (env UPGRADE_CONFORMANCE_OBSHELL_PASSWORD).
-    pub password: Option<String>,
-    /// `v1`, `v2` or `auto` (ask /api/v1/info's supportedAuth, as the SDK does). Default auto.
-    pub auth: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OtaCreds {
-    /// Bearer token (env UPGRADE_CONFORMANCE_OTA_TOKEN).
-    pub token: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TaurusCreds {
-    /// env UPGRADE_CONFORMANCE_TAURUSDB_PROJECT_ID or HUAWEICLOUD_SDK_PROJECT_ID.
-    pub project_id: Option<String>,
-    /// env UPGRADE_CONFORMANCE_TAURUSDB_AK or HUAWEICLOUD_SDK_AK.
-    pub ak: Option<String>,
-    /// env UPGRADE_CONFORMANCE_TAURUSDB_SK or HUAWEICLOUD_SDK_SK.
-    pub sk: Option<String>,
-    /// IAM token for `X-Auth-Token` (env UPGRADE_CONFORMANCE_TAURUSDB_TOKEN).
-    pub token: Option<String>,
-    /// `aksk` (default when AK/SK are known) or `token`.
-    pub mode: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct UnityCreds {
-    /// env UPGRADE_CONFORMANCE_UNITY_USERNAME.
-    pub username: Option<String>,
-    /// env UPGRADE_CONFORMANCE_UNITY_PASSWORD.
-    pub password: Option<String>,
-}
-
-fn env(names: &[&str]) -> Option<String> {
-    names.iter().find_map(|n| std::env::var(n).ok())
-}
-
-impl Credentials {
-    /// Fills what the file left out from the environment.
-    pub fn with_env(mut self) -> Credentials {
-        let o = &mut self.obshell;
-        o.password = o
-            .password
-            .take()
-            .or_else(|| env(&["UPGRADE_CONFORMANCE_OBSHELL_PASSWORD"]));
-        o.auth = o
-            .auth
-            .take()
-            .or_else(|| env(&["UPGRADE_CONFORMANCE_OBSHELL_AUTH"]));
-        self.ota.token = self
-            .ota
-            .token
-            .take()
-            .or_else(|| env(&["UPGRADE_CONFORMANCE_OTA_TOKEN"]));
-        let t = &mut self.taurusdb;
-        t.project_id = t.project_id.take().or_else(|| {
-            env(&[
-                "UPGRADE_CONFORMANCE_TAURUSDB_PROJECT_ID",
-                "HUAWEICLOUD_SDK_PROJECT_ID",
-            ])
-        });
-        t.ak =
-            t.ak.take()
-                .or_else(|| env(&["UPGRADE_CONFORMANCE_TAURUSDB_AK", "HUAWEICLOUD_SDK_AK"]));
-        t.sk =
-            t.sk.take()
-                .or_else(|| env(&["UPGRADE_CONFORMANCE_TAURUSDB_SK", "HUAWEICLOUD_SDK_SK"]));
-        t.token = t
-            .token
-            .take()
-            .or_else(|| env(&["UPGRADE_CONFORMANCE_TAURUSDB_TOKEN"]));
-        let u = &mut self.unity;
-        u.username = u
-            .username
-            .take()
-            .or_else(|| env(&["UPGRADE_CONFORMANCE_UNITY_USERNAME"]));
-        u.password = u
-            .password
-            .take()
-            .or_else(|| env(&["UPGRADE_CONFORMANCE_UNITY_PASSWORD"]));
-        self
-    }
-
-    /// Values cases may read as `${taurusdb.project_id}` and the like (no secrets).
-    pub fn public_vars(&self) -> Vec<(String, Value)> {
-        let mut out = Vec::new();
-        if let Some(p) = &self.taurusdb.project_id {
-            out.push(("taurusdb.project_id".to_string(), Value::from(p.clone())));
-        }
-        if let Some(u) = &self.unity.username {
-            out.push(("unity.username".to_string(), Value::from(u.clone())));
-        }
-        out
     }
 }
 

@@ -111,6 +111,13 @@ impl Model {
         self.states.iter().any(|x| x == s)
     }
 
+    /// Whether `state` is one the resource cannot leave on its own (no `auto` edge out): a
+    /// final state (SUCCEED, completed, Completed) or one only a client operation ends
+    /// (FAILED until a retry, paused until a resume).
+    pub fn resting(&self, state: &str) -> bool {
+        self.has_state(state) && !self.edges.iter().any(|e| e.0 == state && e.2 == "auto")
+    }
+
     /// The labels this model knows besides `auto`.
     pub fn operations(&self) -> BTreeSet<&str> {
         self.edges
@@ -240,6 +247,18 @@ mod tests {
         assert!(dag
             .path("FAILED/RUN", "SUCCEED/ROLLBACK", &ops(&["rollback"]))
             .is_some());
+    }
+
+    #[test]
+    fn final_states_and_states_only_an_operation_ends_are_resting() {
+        let dag = get("obshell.dag").unwrap();
+        assert!(dag.resting("SUCCEED/RUN") && dag.resting("FAILED/RUN"));
+        assert!(!dag.resting("RUNNING/RUN") && !dag.resting("READY/RUN"));
+        let job = get("taurusdb.job").unwrap();
+        assert!(job.resting("Completed") && !job.resting("Running"));
+        let batch = get("ota.batch").unwrap();
+        assert!(batch.resting("completed") && batch.resting("paused"));
+        assert!(!batch.resting("observing"));
     }
 
     #[test]

@@ -2,7 +2,10 @@
 //! sent, expected and got, with a diff) and for CI (JUnit XML, JSON), plus the coverage
 //! report: each model's states and transitions, and each API's endpoints, exercised or not.
 
+mod html;
+
 use crate::models;
+use indexmap::IndexMap;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -33,6 +36,12 @@ pub struct StepResult {
     pub attempts: u32,
     pub notes: Vec<String>,
     pub millis: u128,
+    /// Per track (`model pointer`), the values its fields took over the step's answers,
+    /// consecutive repeats folded: the state trajectory `diff` compares.
+    pub states: IndexMap<String, Vec<String>>,
+    /// The last answer's status and JSON body, whole (for `diff`).
+    #[serde(skip)]
+    pub answer: Option<(u16, Option<serde_json::Value>)>,
 }
 
 /// One case's result.
@@ -211,6 +220,8 @@ pub struct RunResult {
     pub cases: Vec<CaseResult>,
     pub coverage: Coverage,
     pub millis: u128,
+    /// What the run wants said besides the cases (where credentials came from).
+    pub notes: Vec<String>,
 }
 
 impl RunResult {
@@ -290,6 +301,9 @@ impl RunResult {
             self.target,
             if self.simulator { " (simulator)" } else { "" }
         );
+        for n in &self.notes {
+            let _ = writeln!(out, "note: {n}");
+        }
         out
     }
 
@@ -346,6 +360,7 @@ impl RunResult {
                             cases: vec![(*c).clone()],
                             coverage: Coverage::default(),
                             millis: c.millis,
+                            notes: vec![],
                         };
                         let _ = writeln!(
                             out,
@@ -370,6 +385,7 @@ impl RunResult {
             "simulator": self.simulator,
             "passed": p, "failed": f, "skipped": s,
             "millis": self.millis,
+            "notes": self.notes,
             "cases": self.cases,
             "coverage": self.coverage.to_json(),
         })
@@ -384,7 +400,7 @@ fn indent(s: &str, n: usize) -> String {
         .join("\n")
 }
 
-fn xml(s: &str) -> String {
+pub(super) fn xml(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -462,6 +478,7 @@ mod tests {
             }],
             coverage: Coverage::default(),
             millis: 3,
+            notes: vec![],
         };
         let x = r.junit();
         assert!(x.contains("failures=\"1\""));

@@ -7,13 +7,15 @@ use crate::models::{self, Model};
 use crate::report::Coverage;
 use crate::script::Track;
 use serde_json::Value;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 #[derive(Debug, Clone)]
 struct Seen {
     value: String,
     step: String,
     seq: u64,
+    /// Index of the case step that saw it (to re-read it later).
+    reader: usize,
 }
 
 /// The observations and operations of one case.
@@ -23,6 +25,8 @@ pub struct Tracker {
     /// (seq, model or None for any, operation).
     ops: Vec<(u64, Option<String>, String)>,
     seen: HashMap<(String, String), Seen>,
+    /// Index of the case step whose answers are being observed.
+    pub reader: usize,
 }
 
 fn text(v: &Value) -> String {
@@ -80,6 +84,26 @@ impl Tracker {
             .filter(|(s, m, _)| *s > since && m.as_deref().is_none_or(|m| m == model))
             .map(|(_, _, op)| op.clone())
             .collect()
+    }
+
+    /// The steps that last saw an entity in a resting state (one it cannot leave on its own),
+    /// with those entities: re-reading them after more time must find them where they were.
+    pub fn resting(&self) -> BTreeMap<usize, Vec<String>> {
+        let mut out: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+        for ((model, id), seen) in &self.seen {
+            if model.ends_with("#monotonic") {
+                continue;
+            }
+            if models::get(model).is_some_and(|m| m.resting(&seen.value)) {
+                out.entry(seen.reader)
+                    .or_default()
+                    .push(format!("{model} '{id}' {}", seen.value));
+            }
+        }
+        for v in out.values_mut() {
+            v.sort();
+        }
+        out
     }
 
     /// Checks the fields `t` names in `body`, for every entity its `*`s expand to.
@@ -176,6 +200,7 @@ impl Tracker {
                 value: value.to_string(),
                 step: step.to_string(),
                 seq: self.seq,
+                reader: self.reader,
             },
         );
         Ok(())
@@ -255,6 +280,7 @@ impl Tracker {
                 value: value.to_string(),
                 step: step.to_string(),
                 seq: self.seq,
+                reader: self.reader,
             },
         );
         Ok(())
