@@ -346,9 +346,11 @@ class Simulator:
         from it, with its own seed. A mistake raises with the simulator's line and column."""
         return self._obj("PUT", "/scenario", scenario_text(scenario))
 
-    def scenario_yaml(self) -> str:
-        """The YAML of the scenario in force."""
-        return cast(str, self.admin("GET", "/scenario"))
+    def scenario_yaml(self, secrets: bool = False) -> str:
+        """The YAML of the scenario in force. Passwords, secret keys and tokens read ``***``
+        unless ``secrets=True``; the masked text is re-serialized, without comments."""
+        params = {"secrets": "show"} if secrets else None
+        return cast(str, self.admin("GET", "/scenario", params=params))
 
     def state(self) -> Dict[str, Any]:
         """A snapshot of every resource of every vendor (``GET /_sim/state``)."""

@@ -45,5 +45,5 @@ pub use scenario::{Scenario, ScenarioError};
 
 /// The HTTP server under its former name (`upgrade_sim::server::serve_on`).
 pub mod server {
-    pub use crate::http::{self_signed_tls, serve, serve_on, Listeners};
+    pub use crate::http::{self_signed_tls, serve, serve_on, ConnectionLimits, Listeners};
 }

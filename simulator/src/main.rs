@@ -46,6 +46,22 @@ enum Command {
         /// With --tls, serve only HTTPS (no plain-HTTP listener).
         #[arg(long, requires = "tls")]
         tls_only: bool,
+        /// A token every /_sim/ request must carry as `Authorization: Bearer TOKEN`; required
+        /// to listen on an address other than loopback.
+        #[arg(long, env = "UPGRADE_SIM_ADMIN_TOKEN", hide_env_values = true)]
+        admin_token: Option<String>,
+        /// Connections open at once; further ones wait in the listen backlog.
+        #[arg(long, default_value_t = 1024)]
+        max_connections: usize,
+        /// Seconds a request's headers may take to arrive.
+        #[arg(long, default_value_t = 10)]
+        header_timeout: u64,
+        /// Seconds a connection may sit idle (no request in flight, no byte moving).
+        #[arg(long, default_value_t = 60)]
+        idle_timeout: u64,
+        /// Seconds a request body may pause between two of its chunks.
+        #[arg(long, default_value_t = 30)]
+        body_timeout: u64,
     },
     /// Validate a scenario file and report errors with line and column.
     CheckScenario { file: PathBuf },
@@ -97,7 +113,20 @@ fn main() -> ExitCode {
             tls,
             tls_listen,
             tls_only,
+            admin_token,
+            max_connections,
+            header_timeout,
+            idle_timeout,
+            body_timeout,
         } => match serve(ServeArgs {
+            admin_token,
+            limits: upgrade_sim::server::ConnectionLimits {
+                max_connections,
+                header_read: std::time::Duration::from_secs(header_timeout),
+                idle: std::time::Duration::from_secs(idle_timeout),
+                body_read: std::time::Duration::from_secs(body_timeout),
+                ..Default::default()
+            },
             listen: (!tls_only).then_some(listen),
             tls_listen: tls.then_some(tls_listen),
             scenario,
@@ -266,6 +295,8 @@ fn rehearse(file: &std::path::Path, seed: Option<u64>, print_journal: bool) -> E
 }
 
 struct ServeArgs {
+    admin_token: Option<String>,
+    limits: upgrade_sim::server::ConnectionLimits,
     listen: Option<SocketAddr>,
     tls_listen: Option<SocketAddr>,
     scenario: Option<PathBuf>,
@@ -274,6 +305,19 @@ struct ServeArgs {
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let exposed = [args.listen, args.tls_listen]
+        .into_iter()
+        .flatten()
+        .find(|a| !a.ip().is_loopback());
+    if let (Some(addr), None) = (
+        exposed,
+        args.admin_token.as_deref().filter(|t| !t.is_empty()),
+    ) {
+        anyhow::bail!(
+            "listening on {addr}, beyond loopback, exposes the admin API (/_sim/) to the network: \
+             give --admin-token TOKEN (or UPGRADE_SIM_ADMIN_TOKEN) so that it needs a Bearer token"
+        );
+    }
     let scenario = match &args.scenario {
         Some(path) => Scenario::from_file(path)?,
         None => Scenario::embedded_default()?,
@@ -290,7 +334,13 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     )?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
-        let mut listeners = upgrade_sim::server::Listeners::default();
+        let mut listeners = upgrade_sim::server::Listeners {
+            limits: args.limits,
+            app: upgrade_sim::http::AppOptions {
+                admin_token: args.admin_token.clone(),
+            },
+            ..Default::default()
+        };
         let mut urls = Vec::new();
         if let Some(addr) = args.tls_listen {
             let listener = tokio::net::TcpListener::bind(addr).await?;

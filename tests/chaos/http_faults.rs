@@ -22,7 +22,7 @@ async fn serve(sim: &Sim) -> Running {
     let (tx, rx) = oneshot::channel::<()>();
     let listeners = Listeners {
         http: Some(listener),
-        https: None,
+        ..Default::default()
     };
     tokio::spawn(serve_on(sim.clone(), listeners, async {
         let _ = rx.await;

@@ -29,7 +29,7 @@ async fn an_agent_restarting_during_an_upgrade_resets_connections_then_answers_a
         sim.clone(),
         Listeners {
             http: Some(listener),
-            https: None,
+            ..Default::default()
         },
         async {
             let _ = rx.await;

@@ -1,5 +1,6 @@
 //! The engine and admin API, through HTTP.
 
+mod hostile;
 mod layering;
 mod robustness;
 

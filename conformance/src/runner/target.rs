@@ -40,7 +40,9 @@ impl Target {
         let mut home_scenario = None;
         let mut notes = Vec::new();
         if simulator {
-            let r = admin(&http, "GET", "/_sim/scenario", "", vec![]).await;
+            // The scenario to restore after a case that loads its own: with its secrets, which the
+            // simulator masks unless asked.
+            let r = admin(&http, "GET", "/_sim/scenario?secrets=show", "", vec![]).await;
             home_scenario = r
                 .ok()
                 .map(|r| String::from_utf8_lossy(&r.body).into_owned());

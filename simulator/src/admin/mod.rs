@@ -17,8 +17,13 @@ use crate::engine::{clock_json, EngineError};
 use crate::scenario::{limits, Scenario};
 use crate::Sim;
 
-/// The admin router, to be nested under `/_sim`.
-pub fn routes() -> Router<Sim> {
+mod guard;
+mod secrets;
+
+pub use guard::Guard;
+
+/// The admin router, to be nested under `/_sim`, guarded by `guard`.
+pub fn routes(guard: Guard) -> Router<Sim> {
     Router::new()
         .route("/health", get(health))
         .route("/reset", post(reset))
@@ -37,6 +42,10 @@ pub fn routes() -> Router<Sim> {
         .route("/faults/{id}", axum::routing::delete(remove_fault))
         .route("/actions", post(apply_action))
         .fallback(unknown)
+        .layer(axum::middleware::from_fn_with_state(
+            guard,
+            guard::require_token,
+        ))
 }
 
 /// Admin errors: `{"error": "..."}` with a message that says what to do.
@@ -195,6 +204,18 @@ async fn journal(
     .into_response()
 }
 
+/// Whether reading a body failed because it was longer than the limit.
+fn is_length_limit(e: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        if s.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = s.source();
+    }
+    false
+}
+
 /// `PUT /_sim/scenario`: a body of at most `limits::MAX_BYTES` (refused from its
 /// Content-Length before it is read), parsed and built off the async workers, so that a slow
 /// parse or a large fleet never stalls other clients.
@@ -216,8 +237,15 @@ async fn load_scenario(State(sim): State<Sim>, req: axum::extract::Request) -> R
     if declared.is_some_and(|n| n > limits::MAX_BYTES as u64) {
         return too_long();
     }
-    let Ok(body) = axum::body::to_bytes(req.into_body(), limits::MAX_BYTES).await else {
-        return too_long();
+    let body = match axum::body::to_bytes(req.into_body(), limits::MAX_BYTES).await {
+        Ok(b) => b,
+        Err(e) if is_length_limit(&e) => return too_long(),
+        Err(e) => {
+            return fail(
+                StatusCode::BAD_REQUEST,
+                format!("the scenario body did not arrive whole: {e}"),
+            )
+        }
     };
     let Ok(text) = String::from_utf8(body.to_vec()) else {
         return fail(
@@ -242,23 +270,61 @@ async fn load_scenario(State(sim): State<Sim>, req: axum::extract::Request) -> R
     }
 }
 
-async fn get_scenario(State(sim): State<Sim>) -> Response {
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScenarioQuery {
+    /// `show` reveals passwords, secret keys and tokens.
+    secrets: Option<String>,
+}
+
+/// The YAML in force, with secrets masked unless `?secrets=show` asks for them.
+async fn get_scenario(
+    State(sim): State<Sim>,
+    query: Result<Query<ScenarioQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let reveal = match query {
+        Ok(Query(q)) => match q.secrets.as_deref() {
+            None | Some("mask") => false,
+            Some("show") => true,
+            Some(other) => {
+                return fail(
+                    StatusCode::BAD_REQUEST,
+                    format!("secrets={other}: use secrets=show or secrets=mask"),
+                )
+            }
+        },
+        Err(e) => {
+            return fail(
+                StatusCode::BAD_REQUEST,
+                format!("{e}; this route takes secrets=show"),
+            )
+        }
+    };
     let s = Scenario::of(&sim);
+    let text = if reveal {
+        s.source.clone()
+    } else {
+        secrets::masked(&s.source)
+    };
     (
         [(axum::http::header::CONTENT_TYPE, "application/yaml")],
-        s.source.clone(),
+        text,
     )
         .into_response()
 }
 
 /// The running scenario's credentials, in the conformance harness's `credentials:` shape, so
 /// that `upgrade-conformance run --target` needs no config against a simulator. Only for
-/// clients on this machine (or in the same process).
+/// clients on this machine (or in the same process), or callers holding the admin token.
 async fn credentials(State(sim): State<Sim>, parts: axum::http::request::Parts) -> Response {
     let peer = parts
         .extensions
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
-    if let Some(axum::extract::ConnectInfo(addr)) = peer {
+    let vouched = parts
+        .extensions
+        .get::<Guard>()
+        .is_some_and(Guard::requires_token);
+    if let Some(axum::extract::ConnectInfo(addr)) = peer.filter(|_| !vouched) {
         if !addr.ip().is_loopback() {
             return fail(
                 StatusCode::FORBIDDEN,

@@ -58,7 +58,11 @@ pub enum EngineError {
         "virtual time goes no further than {max} ms (1000 years after the epoch); it is {now} ms \
          now, and this step would take it to {target} ms"
     )]
-    OutOfRange { now: Millis, target: Millis, max: Millis },
+    OutOfRange {
+        now: Millis,
+        target: Millis,
+        max: Millis,
+    },
 }
 
 /// How many timer firings one advance may take before it is called a runaway.

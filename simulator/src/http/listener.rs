@@ -1,4 +1,5 @@
-//! The accept loop. `serve` runs its own loop on hyper-util rather than `axum::serve`, for one
+//! The accept loop, with a cap on open connections, a back-off while descriptors run out, and
+//! per-connection limits (header, idle and body-read timeouts). `serve` runs its own loop on hyper-util rather than `axum::serve`, for one
 //! reason: faults must be able to drop a connection without an answer (a reset, an empty
 //! reply), which a handler cannot do. The app marks such a response with [`AbortConnection`];
 //! the connection service turns it into an error, hyper closes the socket, and for a reset the
@@ -6,81 +7,110 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tower::ServiceExt;
+use tower_http::timeout::TimeoutBody;
 
-use super::router;
+use super::connection::{Aborted, Connection, InFlight, Shared};
+use super::router::{router_with, AppOptions};
 use crate::engine::AbortConnection;
 use crate::Sim;
 
-/// A TCP stream that closes with a reset when asked to.
-struct ResettableStream {
-    inner: TcpStream,
-    reset: Arc<AtomicBool>,
-}
-
-impl Drop for ResettableStream {
-    fn drop(&mut self) {
-        if self.reset.load(Ordering::Relaxed) {
-            let _ = self.inner.set_zero_linger();
-        }
-    }
-}
-
-impl AsyncRead for ResettableStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.get_mut().inner).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for ResettableStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
-    }
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
-    }
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
-    }
-}
-
-/// The error that makes hyper drop a connection.
-#[derive(Debug)]
-struct Aborted;
-
-impl std::fmt::Display for Aborted {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("connection dropped by an injected fault")
-    }
-}
-
-impl std::error::Error for Aborted {}
-
-/// What `serve` listens on: plain HTTP, HTTPS, or both.
+/// What `serve` listens on: plain HTTP, HTTPS, or both, and the limits of each connection.
 #[derive(Default)]
 pub struct Listeners {
     pub http: Option<TcpListener>,
     pub https: Option<(TcpListener, tokio_rustls::TlsAcceptor)>,
+    pub limits: ConnectionLimits,
+    /// The app's own options (the admin token).
+    pub app: AppOptions,
+}
+
+/// How long a connection may take and how many may be open at once (README, "Limits").
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionLimits {
+    /// A request's headers must arrive within this (default 10 s).
+    pub header_read: Duration,
+    /// A connection with no request in flight and no byte moving is closed after this (60 s).
+    pub idle: Duration,
+    /// A request body must keep arriving: at most this between two of its chunks (30 s).
+    pub body_read: Duration,
+    /// Connections open at once; further ones wait in the listen backlog (1024).
+    pub max_connections: usize,
+    /// How long a TLS handshake may take (10 s).
+    pub tls_handshake: Duration,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            header_read: Duration::from_secs(10),
+            idle: Duration::from_secs(60),
+            body_read: Duration::from_secs(30),
+            max_connections: 1024,
+            tls_handshake: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Accept errors that mean "out of descriptors or memory": wait, then try again.
+fn is_exhaustion(e: &std::io::Error) -> bool {
+    // EMFILE 24, ENFILE 23, ENOBUFS 105, ENOMEM 12 (Linux numbering).
+    matches!(e.raw_os_error(), Some(23 | 24 | 105 | 12))
+}
+
+/// Backs the accept loop off while accepting fails, and logs at most once a second.
+struct AcceptBackoff {
+    delay: Duration,
+    last_log: Option<std::time::Instant>,
+    suppressed: u64,
+}
+
+impl AcceptBackoff {
+    fn new() -> Self {
+        Self {
+            delay: Duration::ZERO,
+            last_log: None,
+            suppressed: 0,
+        }
+    }
+
+    fn succeeded(&mut self) {
+        self.delay = Duration::ZERO;
+    }
+
+    /// Logs (rate-limited) and returns how long to wait before accepting again.
+    fn failed(&mut self, e: &std::io::Error) -> Duration {
+        let now = std::time::Instant::now();
+        if self
+            .last_log
+            .is_none_or(|t| now.duration_since(t) >= Duration::from_secs(1))
+        {
+            if self.suppressed > 0 {
+                tracing::warn!("accept failed: {e} (and {} more times)", self.suppressed);
+            } else {
+                tracing::warn!("accept failed: {e}");
+            }
+            self.last_log = Some(now);
+            self.suppressed = 0;
+        } else {
+            self.suppressed += 1;
+        }
+        if is_exhaustion(e) {
+            self.delay = (self.delay * 2).clamp(Duration::from_millis(10), Duration::from_secs(1));
+            self.delay
+        } else {
+            Duration::ZERO
+        }
+    }
 }
 
 /// Serves the app on a plain-HTTP `listener` until `shutdown` resolves.
@@ -93,7 +123,7 @@ pub async fn serve(
         sim,
         Listeners {
             http: Some(listener),
-            https: None,
+            ..Listeners::default()
         },
         shutdown,
     )
@@ -114,74 +144,126 @@ pub async fn serve_on(
     listeners: Listeners,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(sim);
+    let app = router_with(sim, listeners.app.clone());
+    let limits = listeners.limits;
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     let (https, acceptor) = match listeners.https {
         Some((l, a)) => (Some(l), Some(a)),
         None => (None, None),
     };
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+    let mut backoff = AcceptBackoff::new();
     loop {
-        let (stream, remote, tls) = tokio::select! {
-            r = accept(listeners.http.as_ref()) => match r {
-                Ok((s, a)) => (s, a, false),
-                Err(e) => { tracing::warn!("accept failed: {e}"); continue; }
-            },
-            r = accept(https.as_ref()) => match r {
-                Ok((s, a)) => (s, a, true),
-                Err(e) => { tracing::warn!("accept failed: {e}"); continue; }
+        // At the connection cap, wait for one to close before accepting the next.
+        let permit = tokio::select! {
+            p = slots.clone().acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
             },
             _ = &mut shutdown => break,
         };
-        let _ = stream.set_nodelay(true);
-        let reset = Arc::new(AtomicBool::new(false));
-        let io = ResettableStream {
-            inner: stream,
-            reset: reset.clone(),
+        let accepted = tokio::select! {
+            r = accept(listeners.http.as_ref()) => r.map(|(s, a)| (s, a, false)),
+            r = accept(https.as_ref()) => r.map(|(s, a)| (s, a, true)),
+            _ = &mut shutdown => break,
         };
+        let (stream, remote, tls) = match accepted {
+            Ok(a) => {
+                backoff.succeeded();
+                a
+            }
+            Err(e) => {
+                let wait = backoff.failed(&e);
+                if !wait.is_zero() {
+                    tokio::select! {
+                        _ = tokio::time::sleep(wait) => {}
+                        _ = &mut shutdown => break,
+                    }
+                }
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let shared = Shared::default();
+        let io = Connection::new(stream, shared.clone(), limits.idle);
         let app = app.clone();
         let service =
             hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
                 let app = app.clone();
-                let reset = reset.clone();
+                let shared = shared.clone();
+                let in_flight = InFlight::new(&shared);
                 req.extensions_mut().insert(ConnectInfo(remote));
+                let req = req.map(|b| Body::new(TimeoutBody::new(limits.body_read, b)));
                 async move {
-                    let response = match app.oneshot(req.map(Body::new)).await {
+                    let _in_flight = in_flight;
+                    let response = match app.oneshot(req).await {
                         Ok(r) => r,
                         Err(never) => match never {},
                     };
                     if let Some(a) = response.extensions().get::<AbortConnection>() {
-                        reset.store(a.reset, Ordering::Relaxed);
+                        shared.reset.store(a.reset, Ordering::Relaxed);
                         return Err(Aborted);
                     }
                     Ok::<_, Aborted>(response)
                 }
             });
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(limits.header_read);
         if tls {
             let Some(acceptor) = acceptor.clone() else {
                 continue;
             };
             let watcher = graceful.watcher();
             tokio::spawn(async move {
-                let Ok(Ok(tls_stream)) =
-                    tokio::time::timeout(Duration::from_secs(10), acceptor.accept(io)).await
-                else {
+                let _permit = permit;
+                let handshake = tokio::time::timeout(limits.tls_handshake, acceptor.accept(io));
+                let Ok(Ok(tls_stream)) = handshake.await else {
                     return;
                 };
-                let builder = auto::Builder::new(TokioExecutor::new());
                 let conn =
                     builder.serve_connection_with_upgrades(TokioIo::new(tls_stream), service);
                 let _ = watcher.watch(conn.into_owned()).await;
             });
         } else {
-            let builder = auto::Builder::new(TokioExecutor::new());
             let conn = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
             let conn = graceful.watch(conn.into_owned());
             tokio::spawn(async move {
+                let _permit = permit;
                 let _ = conn.await;
             });
         }
     }
     let _ = tokio::time::timeout(Duration::from_secs(5), graceful.shutdown()).await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn out_of_descriptors_the_accept_loop_backs_off_and_logs_once_a_second() {
+        let emfile = std::io::Error::from_raw_os_error(24);
+        let mut b = AcceptBackoff::new();
+        let waits: Vec<Duration> = (0..9).map(|_| b.failed(&emfile)).collect();
+        assert_eq!(waits[0], Duration::from_millis(10));
+        assert!(waits.windows(2).all(|w| w[1] >= w[0]), "{waits:?}");
+        assert_eq!(waits[8], Duration::from_secs(1), "capped: {waits:?}");
+        assert_eq!(
+            b.suppressed, 8,
+            "one log line, eight failures counted for the next"
+        );
+        b.succeeded();
+        assert_eq!(b.failed(&emfile), Duration::from_millis(10), "starts over");
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionAborted);
+        assert_eq!(
+            b.failed(&refused),
+            Duration::ZERO,
+            "a peer's abort needs no pause"
+        );
+    }
 }

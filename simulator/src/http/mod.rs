@@ -4,10 +4,11 @@
 //! `serve --tls` makes its certificate in `tls.rs`.
 
 mod chaos;
+mod connection;
 mod listener;
 mod router;
 mod tls;
 
-pub use listener::{serve, serve_on, Listeners};
-pub use router::router;
+pub use listener::{serve, serve_on, ConnectionLimits, Listeners};
+pub use router::{router, router_with, AppOptions};
 pub use tls::self_signed_tls;

@@ -13,11 +13,27 @@ use super::chaos;
 use crate::engine::Exchange;
 use crate::{admin, registry, Sim};
 
+/// How the app guards its admin API.
+#[derive(Debug, Clone, Default)]
+pub struct AppOptions {
+    /// When set, every `/_sim/` request must carry `Authorization: Bearer <token>`
+    /// (`serve --admin-token`, required to listen beyond loopback).
+    pub admin_token: Option<String>,
+}
+
 /// The application: vendors + admin + fallbacks + chaos + journalling.
 pub fn router(sim: Sim) -> Router {
+    router_with(sim, AppOptions::default())
+}
+
+/// The application, with its admin API guarded as `options` say.
+pub fn router_with(sim: Sim, options: AppOptions) -> Router {
     Router::new()
         .merge(registry::routes())
-        .nest("/_sim", admin::routes())
+        .nest(
+            "/_sim",
+            admin::routes(admin::Guard::new(options.admin_token)),
+        )
         .fallback(unknown_route)
         .layer(middleware::from_fn_with_state(
             sim.clone(),
