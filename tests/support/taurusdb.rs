@@ -95,6 +95,21 @@ pub fn batch_body(items: &[(&str, &str)], delay: Value) -> String {
     serde_json::json!({"databases_instance_infos": infos, "delay": delay}).to_string()
 }
 
+/// The batch upgrade with the token.
+pub async fn post_batch(sim: &Sim, body: &str) -> Reply {
+    send(sim, token_req("POST", &batch_uri(), body)).await
+}
+
+/// An instance's kernel version against the latest.
+pub async fn database_version(sim: &Sim, id: &str) -> Value {
+    read(
+        sim,
+        &format!("/v3/{PROJECT}/instances/{id}/database-version"),
+    )
+    .await
+    .json()
+}
+
 /// GET with the token.
 pub async fn read(sim: &Sim, uri: &str) -> Reply {
     send(sim, token_req("GET", uri, "")).await
@@ -105,6 +120,35 @@ pub async fn instance(sim: &Sim, id: &str) -> Value {
         .await
         .json()["instance"]
         .clone()
+}
+
+/// The kernel version an instance runs.
+pub async fn kernel_version(sim: &Sim, id: &str) -> Value {
+    instance(sim, id).await["datastore"]["kernel_version"].clone()
+}
+
+/// The single-instance upgrade with the token.
+pub async fn upgrade_one(sim: &Sim, id: &str, body: &str) -> Reply {
+    let uri = format!("/v3/{PROJECT}/instances/{id}/db-upgrade");
+    send(sim, token_req("POST", &uri, body)).await
+}
+
+/// `GET /jobs?id=`'s job.
+pub async fn show_job(sim: &Sim, id: &str) -> Value {
+    read(sim, &format!("/v3/{PROJECT}/jobs?id={id}"))
+        .await
+        .json()["job"]
+        .clone()
+}
+
+/// `DELETE /scheduled-jobs` of one job.
+pub async fn cancel_scheduled(sim: &Sim, job_id: &str) -> Reply {
+    let body = serde_json::json!({"job_ids": [job_id]}).to_string();
+    send(
+        sim,
+        token_req("DELETE", &format!("/v3/{PROJECT}/scheduled-jobs"), &body),
+    )
+    .await
 }
 
 pub async fn immediate_jobs(sim: &Sim) -> Value {
