@@ -63,13 +63,13 @@ async fn a_batch_job_goes_pending_running_completed_and_the_version_moves_at_the
 
     sim.advance(6 * 60_000).unwrap_or_default();
     let id = orders_job["job_id"].as_str().unwrap_or_default();
-    let job = show_job(&sim, &id).await;
+    let job = show_job(&sim, id).await;
     assert_eq!(job["status"], "Running");
     assert_eq!(job["process"], "50%");
     assert_eq!(job["instance"]["id"], ORDERS);
 
     sim.advance(6 * 60_000).unwrap_or_default();
-    let job = show_job(&sim, &id).await;
+    let job = show_job(&sim, id).await;
     assert_eq!(job["status"], "Completed");
     assert_eq!(job["process"], "");
     assert_eq!(job["ended"], "2026-01-01T00:12:05+0000");
