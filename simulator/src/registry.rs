@@ -44,7 +44,7 @@ const TAURUSDB: Vendor = Vendor {
     name: "taurusdb",
     render_error: |_, status, message| taurusdb::error_response(status, message),
     not_found: |_, path| taurusdb::not_found(path),
-    exchanges: false,
+    exchanges: true,
 };
 const UNITY: Vendor = Vendor {
     name: "unity",

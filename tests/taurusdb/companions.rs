@@ -67,12 +67,7 @@ async fn the_instance_lists_page_and_filter_and_v3_1_uses_the_unified_status() {
 #[tokio::test]
 async fn database_version_tells_current_latest_and_whether_an_upgrade_exists() {
     let sim = default_sim();
-    let v = read(
-        &sim,
-        &format!("/v3/{PROJECT}/instances/{ORDERS}/database-version"),
-    )
-    .await
-    .json();
+    let v = database_version(&sim, ORDERS).await;
     assert_eq!(
         v,
         json!({
@@ -85,12 +80,7 @@ async fn database_version_tells_current_latest_and_whether_an_upgrade_exists() {
             "upgrade_flag": true
         })
     );
-    let v = read(
-        &sim,
-        &format!("/v3/{PROJECT}/instances/{CATALOG}/database-version"),
-    )
-    .await
-    .json();
+    let v = database_version(&sim, CATALOG).await;
     assert_eq!(v["upgrade_flag"], false);
 }
 
@@ -157,12 +147,7 @@ async fn the_immediate_job_list_filters_by_status_and_name_and_pages() {
         &[(ORDERS, "2.0.48.231200"), (BILLING, "2.0.45.230900")],
         json!(false),
     );
-    assert_eq!(
-        send(&sim, token_req("POST", &batch_uri(), &body))
-            .await
-            .status,
-        200
-    );
+    assert_eq!(post_batch(&sim, &body).await.status, 200);
     let base = format!("/v3/{PROJECT}/immediate-jobs");
     assert_eq!(
         read(&sim, &format!("{base}?status=Pending")).await.json()["total_count"],

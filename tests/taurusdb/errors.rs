@@ -149,13 +149,8 @@ async fn a_frozen_instance_is_refused_with_409_dbs_200011() {
 async fn an_instance_already_upgrading_is_refused_with_409_dbs_200019() {
     let sim = default_sim();
     let body = batch_body(&[(ORDERS, "2.0.48.231200")], json!(false));
-    assert_eq!(
-        send(&sim, token_req("POST", &batch_uri(), &body))
-            .await
-            .status,
-        200
-    );
-    let r = send(&sim, token_req("POST", &batch_uri(), &body)).await;
+    assert_eq!(post_batch(&sim, &body).await.status, 200);
+    let r = post_batch(&sim, &body).await;
     assert_eq!(r.status, 409);
     assert_eq!(r.json()["error_code"], "DBS.200019");
 }

@@ -1,15 +1,23 @@
 //! SDK-HMAC-SHA256, checked against the worked example captured from huaweicloudsdkcore
-//! 3.1.219 (vendor notes §4): fixed AK/SK, date, headers and the 139-byte body it sends.
+//! 3.1.219 (vendor notes §4): fixed AK/SK, date, headers and the 139-byte body it sends. The
+//! conformance crate's independent client must produce the SDK's signature byte for byte, and
+//! the simulator must accept the SDK's request as captured, within its clock-skew window
+//! only, and refuse it once anything signed changes.
 
-use axum::http::{HeaderMap, HeaderValue, Method};
-use chrono::{DateTime, Utc};
-use upgrade_sim::vendors::taurusdb::{
-    canonical_request, payload_hash, sha256_hex, signature, string_to_sign, verify_signature,
-};
+use axum::body::Body;
+use axum::http::Request;
+use upgrade_conformance::auth::huawei;
+use upgrade_sim::{Scenario, Sim, SimOptions, WallClock};
 
+use super::request_signed_as;
+use crate::support::send;
+
+const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 const PATH: &str = "/v3/0123456789abcdef0123456789abcdef/instances/database-version/upgrade";
 const UA: &str = "huaweicloud-usdk-python/3.0; test-agent";
 const DATE: &str = "20240101T000000Z";
+const NAMES: &str = "content-type;host;user-agent;x-project-id;x-sdk-date";
+const WORKED_SIGNATURE: &str = "28caa13aaba9a80ac15af68e439a574ba088ae53866be506c94cedaa1b4aa242";
 
 fn body() -> Vec<u8> {
     std::fs::read(concat!(
@@ -19,125 +27,140 @@ fn body() -> Vec<u8> {
     .unwrap_or_default()
 }
 
-fn headers() -> Vec<(&'static str, &'static [u8])> {
-    vec![
-        ("content-type", b"application/json;charset=utf-8"),
-        ("host", b"127.0.0.1:18080"),
-        ("user-agent", UA.as_bytes()),
-        ("x-project-id", b"0123456789abcdef0123456789abcdef"),
-        ("x-sdk-date", DATE.as_bytes()),
+fn headers() -> Vec<(String, String)> {
+    [
+        ("content-type", "application/json;charset=utf-8"),
+        ("host", "127.0.0.1:18080"),
+        ("user-agent", UA),
+        ("x-project-id", PROJECT),
+        ("x-sdk-date", DATE),
     ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
 }
 
-fn at(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s)
-        .map(|d| d.to_utc())
-        .unwrap_or_default()
-}
-
-fn header_map(sig: &str) -> HeaderMap {
-    let mut h = HeaderMap::new();
-    for (k, v) in headers() {
-        h.insert(
-            k,
-            HeaderValue::from_bytes(v).unwrap_or(HeaderValue::from_static("")),
-        );
+/// The SDK's request exactly as captured: its headers, body and Authorization.
+fn captured(headers: &[(String, String)], body: Vec<u8>) -> Request<Body> {
+    let mut b = Request::builder().method("POST").uri(PATH);
+    for (k, v) in headers {
+        b = b.header(k.as_str(), v.as_str());
     }
-    let auth = format!(
-        "SDK-HMAC-SHA256 Access=AKEXAMPLE, SignedHeaders=content-type;host;user-agent;x-project-id;x-sdk-date, Signature={sig}"
-    );
-    h.insert(
+    b.header(
         "authorization",
-        HeaderValue::from_str(&auth).unwrap_or(HeaderValue::from_static("")),
-    );
-    h
+        format!(
+            "SDK-HMAC-SHA256 Access=AKEXAMPLE, SignedHeaders={NAMES}, Signature={WORKED_SIGNATURE}"
+        ),
+    )
+    .body(Body::from(body))
+    .unwrap_or_default()
 }
 
-const WORKED_SIGNATURE: &str = "28caa13aaba9a80ac15af68e439a574ba088ae53866be506c94cedaa1b4aa242";
+/// A simulator holding the worked example's key pair, project and instance, its wall clock at
+/// `wall`.
+fn sim_at(wall: &str, sk: &str) -> Sim {
+    let yaml = format!(
+        "name: worked example\ntaurusdb:\n  credentials:\n    access_keys: [{{ak: AKEXAMPLE, sk: {sk}}}]\n  \
+         projects:\n    - id: {PROJECT}\n      instances:\n        - {{id: 6754902da1f447269c6979b0590102a5in07, version: 2.0.48.231200}}\n"
+    );
+    let scenario = Scenario::parse(&yaml, "worked example").unwrap_or_else(|e| panic!("{e}"));
+    let at = chrono::DateTime::parse_from_rfc3339(wall)
+        .map(|d| d.to_utc())
+        .unwrap_or_else(|e| panic!("{wall}: {e}"));
+    Sim::new(
+        scenario,
+        SimOptions {
+            speed: 0.0,
+            seed: None,
+            wall: WallClock::fixed(at),
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e:#}"))
+}
 
 #[test]
-fn the_signature_matches_the_sdks_worked_example_byte_for_byte() {
+fn the_conformance_client_signs_the_worked_example_as_the_sdk_does_byte_for_byte() {
     let body = body();
     assert_eq!(body.len(), 139);
-    let hash = payload_hash(&body);
-    assert_eq!(
-        hash,
-        "8b4d2eff4016353dfc0e0c7eeff0c14bbef6f1e3d33cdeebdf6b6a777f48daf2"
+    let (canonical, names) = huawei::canonical_request("POST", PATH, &headers(), &body);
+    assert_eq!(names, NAMES);
+    assert!(
+        canonical.ends_with("\n8b4d2eff4016353dfc0e0c7eeff0c14bbef6f1e3d33cdeebdf6b6a777f48daf2"),
+        "{canonical}"
     );
-    let canonical = canonical_request("POST", PATH, None, &headers(), &hash);
-    assert_eq!(
-        sha256_hex(&canonical),
-        "b93d0c85ed7a66f00e638753e8fb8b34d7b2f79b8637f756af08ec5f0f0bc132"
+    let auth = huawei::authorization(
+        "AKEXAMPLE",
+        "SKEXAMPLE",
+        DATE,
+        "POST",
+        PATH,
+        &headers(),
+        &body,
     );
-    let sig = signature("SKEXAMPLE", &string_to_sign(DATE, &canonical));
-    assert_eq!(sig, WORKED_SIGNATURE);
-}
-
-#[test]
-fn the_worked_example_verifies_within_the_skew_window_and_not_outside_it() {
-    let keys = vec![("AKEXAMPLE".to_string(), "SKEXAMPLE".to_string())];
-    let ok = |wall: &str| {
-        verify_signature(
-            &keys,
-            &Method::POST,
-            PATH,
-            None,
-            &header_map(WORKED_SIGNATURE),
-            &body(),
-            at(wall),
-            15 * 60_000,
+    assert_eq!(
+        auth,
+        format!(
+            "SDK-HMAC-SHA256 Access=AKEXAMPLE, SignedHeaders={NAMES}, Signature={WORKED_SIGNATURE}"
         )
-    };
-    assert_eq!(ok("2024-01-01T00:00:00Z"), Ok(()));
-    assert_eq!(ok("2024-01-01T00:14:59Z"), Ok(()));
-    assert_eq!(ok("2023-12-31T23:45:30Z"), Ok(()));
-    let late = ok("2024-01-01T00:16:00Z").err().unwrap_or_default();
-    assert!(late.contains("960s away"), "{late}");
+    );
 }
 
-#[test]
-fn a_changed_body_key_or_header_breaks_the_signature() {
-    let keys = vec![("AKEXAMPLE".to_string(), "SKEXAMPLE".to_string())];
-    let wall = at("2024-01-01T00:00:00Z");
+#[tokio::test]
+async fn the_worked_example_is_accepted_within_the_skew_window_and_not_outside_it() {
+    for wall in [
+        "2024-01-01T00:00:00Z",
+        "2024-01-01T00:14:59Z",
+        "2023-12-31T23:45:30Z",
+    ] {
+        let r = send(&sim_at(wall, "SKEXAMPLE"), captured(&headers(), body())).await;
+        assert_eq!(r.status, 200, "at {wall}: {}", r.text());
+    }
+    let r = send(
+        &sim_at("2024-01-01T00:16:00Z", "SKEXAMPLE"),
+        captured(&headers(), body()),
+    )
+    .await;
+    assert_eq!(r.status, 401, "{}", r.text());
+    let msg = r.json()["error_msg"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(msg.contains("960s away"), "{msg}");
+}
+
+#[tokio::test]
+async fn a_changed_body_key_header_or_method_breaks_the_signature() {
+    let wall = "2024-01-01T00:00:00Z";
+    let refused = |r: crate::support::Reply, what: &str| {
+        assert_eq!(r.status, 401, "{what}: {}", r.text());
+        assert_eq!(r.json()["error_code"], "APIGW.0301", "{what}");
+    };
     let mut tampered = body();
     tampered[130] ^= 1;
-    assert!(verify_signature(
-        &keys,
-        &Method::POST,
-        PATH,
-        None,
-        &header_map(WORKED_SIGNATURE),
-        &tampered,
-        wall,
-        900_000
-    )
-    .is_err());
-    let other_key = vec![("AKEXAMPLE".to_string(), "SKWRONG".to_string())];
-    assert!(verify_signature(
-        &other_key,
-        &Method::POST,
-        PATH,
-        None,
-        &header_map(WORKED_SIGNATURE),
-        &body(),
-        wall,
-        900_000
-    )
-    .is_err());
-    let mut h = header_map(WORKED_SIGNATURE);
-    h.insert("user-agent", HeaderValue::from_static("curl/8"));
-    assert!(
-        verify_signature(&keys, &Method::POST, PATH, None, &h, &body(), wall, 900_000).is_err()
+    refused(
+        send(&sim_at(wall, "SKEXAMPLE"), captured(&headers(), tampered)).await,
+        "a changed body",
     );
-    assert!(verify_signature(
-        &keys,
-        &Method::PUT,
+    refused(
+        send(&sim_at(wall, "SKWRONG"), captured(&headers(), body())).await,
+        "another secret key",
+    );
+    let mut h = headers();
+    h[2].1 = "curl/8".into();
+    refused(
+        send(&sim_at(wall, "SKEXAMPLE"), captured(&h, body())).await,
+        "a changed signed header",
+    );
+    let put = request_signed_as(
+        "PUT",
+        "POST",
         PATH,
-        None,
-        &header_map(WORKED_SIGNATURE),
+        &headers(),
         &body(),
-        wall,
-        900_000
-    )
-    .is_err());
+        ("AKEXAMPLE", "SKEXAMPLE", DATE),
+    );
+    refused(
+        send(&sim_at(wall, "SKEXAMPLE"), put).await,
+        "signed for another method",
+    );
 }

@@ -38,12 +38,7 @@ async fn a_batch_job_goes_pending_running_completed_and_the_version_moves_at_the
         &[(ORDERS, "2.0.48.231200"), (BILLING, "2.0.45.230900")],
         json!(false),
     );
-    assert_eq!(
-        send(&sim, token_req("POST", &batch_uri(), &body))
-            .await
-            .status,
-        200
-    );
+    assert_eq!(post_batch(&sim, &body).await.status, 200);
 
     let jobs = immediate_jobs(&sim).await;
     assert_eq!(jobs["total_count"], 2);
@@ -68,19 +63,13 @@ async fn a_batch_job_goes_pending_running_completed_and_the_version_moves_at_the
 
     sim.advance(6 * 60_000).unwrap_or_default();
     let id = orders_job["job_id"].as_str().unwrap_or_default();
-    let job = read(&sim, &format!("/v3/{PROJECT}/jobs?id={id}"))
-        .await
-        .json()["job"]
-        .clone();
+    let job = show_job(&sim, id).await;
     assert_eq!(job["status"], "Running");
     assert_eq!(job["process"], "50%");
     assert_eq!(job["instance"]["id"], ORDERS);
 
     sim.advance(6 * 60_000).unwrap_or_default();
-    let job = read(&sim, &format!("/v3/{PROJECT}/jobs?id={id}"))
-        .await
-        .json()["job"]
-        .clone();
+    let job = show_job(&sim, id).await;
     assert_eq!(job["status"], "Completed");
     assert_eq!(job["process"], "");
     assert_eq!(job["ended"], "2026-01-01T00:12:05+0000");
@@ -91,16 +80,8 @@ async fn a_batch_job_goes_pending_running_completed_and_the_version_moves_at_the
     // Billing has 3 nodes: 14 minutes; still running at 12m05s.
     assert_eq!(instance(&sim, BILLING).await["status"], "UPGRADING");
     sim.run_until_idle().unwrap_or_default();
-    assert_eq!(
-        instance(&sim, BILLING).await["datastore"]["kernel_version"],
-        "2.0.57.240900"
-    );
-    let v = read(
-        &sim,
-        &format!("/v3/{PROJECT}/instances/{BILLING}/database-version"),
-    )
-    .await
-    .json();
+    assert_eq!(kernel_version(&sim, BILLING).await, "2.0.57.240900");
+    let v = database_version(&sim, BILLING).await;
     assert_eq!(v["upgrade_flag"], false);
 }
 
@@ -111,26 +92,18 @@ async fn a_batch_with_one_bad_instance_starts_none_of_them() {
         &[(ORDERS, "2.0.48.231200"), (ARCHIVE, "2.0.48.231200")],
         json!(false),
     );
-    let r = send(&sim, token_req("POST", &batch_uri(), &body)).await;
+    let r = post_batch(&sim, &body).await;
     assert_eq!(r.status, 409);
     assert_eq!(immediate_jobs(&sim).await["total_count"], 0);
     sim.run_until_idle().unwrap_or_default();
-    assert_eq!(
-        instance(&sim, ORDERS).await["datastore"]["kernel_version"],
-        "2.0.48.231200"
-    );
+    assert_eq!(kernel_version(&sim, ORDERS).await, "2.0.48.231200");
 }
 
 #[tokio::test]
 async fn delay_as_the_string_true_schedules_the_upgrade_into_the_maintenance_window() {
     let sim = default_sim();
     let body = batch_body(&[(ORDERS, "2.0.48.231200")], json!("true"));
-    assert_eq!(
-        send(&sim, token_req("POST", &batch_uri(), &body))
-            .await
-            .status,
-        200
-    );
+    assert_eq!(post_batch(&sim, &body).await.status, 200);
     let s = read(&sim, &format!("/v3/{PROJECT}/scheduled-jobs"))
         .await
         .json();
@@ -146,7 +119,7 @@ async fn delay_as_the_string_true_schedules_the_upgrade_into_the_maintenance_win
     sim.advance((17 * 60 + 59) * 60_000).unwrap_or_default();
     assert_eq!(instance(&sim, ORDERS).await["status"], "ACTIVE");
     // A second upgrade while one is scheduled is refused.
-    let r = send(&sim, token_req("POST", &batch_uri(), &body)).await;
+    let r = post_batch(&sim, &body).await;
     assert_eq!(r.json()["error_code"], "DBS.200019");
 
     sim.advance(2 * 60_000).unwrap_or_default();
@@ -166,80 +139,36 @@ async fn delay_as_the_string_true_schedules_the_upgrade_into_the_maintenance_win
     .await
     .json();
     assert_eq!(s["total_count"], 1);
-    assert_eq!(
-        instance(&sim, ORDERS).await["datastore"]["kernel_version"],
-        "2.0.57.240900"
-    );
+    assert_eq!(kernel_version(&sim, ORDERS).await, "2.0.57.240900");
 }
 
 #[tokio::test]
 async fn a_pending_scheduled_job_can_be_cancelled_and_then_never_runs() {
     let sim = default_sim();
-    let r = send(
-        &sim,
-        token_req(
-            "POST",
-            &format!("/v3/{PROJECT}/instances/{ORDERS}/db-upgrade"),
-            r#"{"delay": true}"#,
-        ),
-    )
-    .await;
+    let r = upgrade_one(&sim, ORDERS, r#"{"delay": true}"#).await;
     assert_eq!(r.status, 200, "{}", r.text());
     let job_id = r.json()["job_id"].as_str().unwrap_or_default().to_string();
     assert_eq!(job_id.len(), 36);
-    let r = send(
-        &sim,
-        token_req(
-            "DELETE",
-            &format!("/v3/{PROJECT}/scheduled-jobs"),
-            &json!({"job_ids": [job_id]}).to_string(),
-        ),
-    )
-    .await;
+    let r = cancel_scheduled(&sim, &job_id).await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["job_ids"][0], job_id.as_str());
     sim.run_until_idle().unwrap_or_default();
-    let job = read(&sim, &format!("/v3/{PROJECT}/jobs?id={job_id}"))
-        .await
-        .json()["job"]
-        .clone();
+    let job = show_job(&sim, &job_id).await;
     assert_eq!(job["status"], "Canceled");
-    assert_eq!(
-        instance(&sim, ORDERS).await["datastore"]["kernel_version"],
-        "2.0.48.231200"
-    );
+    assert_eq!(kernel_version(&sim, ORDERS).await, "2.0.48.231200");
     // Cancelling it again is a parameter error.
-    let r = send(
-        &sim,
-        token_req(
-            "DELETE",
-            &format!("/v3/{PROJECT}/scheduled-jobs"),
-            &json!({"job_ids": [job_id]}).to_string(),
-        ),
-    )
-    .await;
+    let r = cancel_scheduled(&sim, &job_id).await;
     assert_eq!(r.json()["error_code"], "DBS.200001");
 }
 
 #[tokio::test]
 async fn the_single_instance_upgrade_returns_a_job_id_that_the_jobs_api_follows() {
     let sim = default_sim();
-    let r = send(
-        &sim,
-        token_req(
-            "POST",
-            &format!("/v3/{PROJECT}/instances/{ORDERS}/db-upgrade"),
-            "",
-        ),
-    )
-    .await;
+    let r = upgrade_one(&sim, ORDERS, "").await;
     assert_eq!(r.status, 200, "{}", r.text());
     let id = r.json()["job_id"].as_str().unwrap_or_default().to_string();
     sim.run_until_idle().unwrap_or_default();
-    let job = read(&sim, &format!("/v3/{PROJECT}/jobs?id={id}"))
-        .await
-        .json()["job"]
-        .clone();
+    let job = show_job(&sim, &id).await;
     assert_eq!(job["status"], "Completed");
     assert_eq!(job["name"], "UpgradeGaussDBforMySQLDatabaseVersion");
     let r = read(&sim, &format!("/v3/{PROJECT}/jobs?id=no-such-job")).await;
@@ -269,12 +198,7 @@ async fn an_upgrade_fault_fails_the_job_with_its_reason_and_keeps_the_old_versio
     let sim = sim_from(FAULTY);
     let a = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaain07";
     let body = batch_body(&[(a, "2.0.48.231200")], json!(false));
-    assert_eq!(
-        send(&sim, token_req("POST", &batch_uri(), &body))
-            .await
-            .status,
-        200
-    );
+    assert_eq!(post_batch(&sim, &body).await.status, 200);
     sim.run_until_idle().unwrap_or_default();
     let job = &immediate_jobs(&sim).await["jobs"][0];
     assert_eq!(job["status"], "Failed");
@@ -291,12 +215,7 @@ async fn a_stuck_upgrade_stays_running_at_its_percentage_forever() {
     let sim = sim_from(FAULTY);
     let b = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbin07";
     let body = batch_body(&[(b, "2.0.48.231200")], json!(false));
-    assert_eq!(
-        send(&sim, token_req("POST", &batch_uri(), &body))
-            .await
-            .status,
-        200
-    );
+    assert_eq!(post_batch(&sim, &body).await.status, 200);
     sim.run_until_idle().unwrap_or_default();
     sim.advance(24 * 3_600_000).unwrap_or_default();
     let job = &immediate_jobs(&sim).await["jobs"][0];
@@ -328,7 +247,7 @@ async fn the_same_scenario_and_requests_give_the_same_journal_bytes() {
     async fn run() -> String {
         let sim = default_sim();
         let body = batch_body(&[(ORDERS, "2.0.48.231200")], json!(false));
-        send(&sim, token_req("POST", &batch_uri(), &body)).await;
+        post_batch(&sim, &body).await;
         sim.run_until_idle().unwrap_or_default();
         let j = read(&sim, "/_sim/journal").await.text();
         let s = immediate_jobs(&sim).await.to_string();

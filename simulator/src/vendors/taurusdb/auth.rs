@@ -2,23 +2,17 @@
 //! huaweicloudsdkcore's `Signer` builds it and verified for real (with a clock-skew window
 //! against the injected wall clock), or an `X-Auth-Token` from the scenario.
 //!
-//! Verification needs the body (its hash is signed), so it runs in the [`Call`] extractor
-//! every route takes last, rather than in a middleware: an extractor sees the world's state,
-//! and it only runs on matched routes, so unknown paths still get their 404. The extractor
-//! also draws the request's `X-Request-Id` from the engine and reads `X-Language`.
+//! Verification needs the body (its hash is signed), so it is not a middleware: the `Call`
+//! every route takes reads the body outside the lock, and [`authenticate`] checks it inside
+//! the request's one exchange with the world, so unknown paths still get their 404.
 
-use axum::body::Bytes;
-use axum::extract::{FromRequest, Request};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method};
-use axum::response::{IntoResponse, Response};
 use hmac::{Hmac, Mac};
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use rand::Rng;
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::error::{set_request_id, Code, Lang, TaurusError};
-use crate::Sim;
+use super::fleet::Model;
 
 /// Python's `quote(s, safe='~')`: everything but letters, digits and `_.-~` is escaped.
 const QUOTE: &AsciiSet = &NON_ALPHANUMERIC
@@ -30,8 +24,6 @@ const QUOTE: &AsciiSet = &NON_ALPHANUMERIC
 pub const ALGORITHM: &str = "SDK-HMAC-SHA256";
 /// sha256 of nothing: what the SDK signs for an empty body.
 pub const EMPTY_HASH: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-/// The largest body the simulator reads.
-const BODY_LIMIT: usize = 4 * 1024 * 1024;
 
 fn quote(s: &str) -> String {
     utf8_percent_encode(s, QUOTE).to_string()
@@ -110,11 +102,6 @@ pub fn payload_hash(body: &[u8]) -> String {
     } else {
         hex::encode(Sha256::digest(body))
     }
-}
-
-/// Lower-case hex sha256.
-pub fn sha256_hex(data: &[u8]) -> String {
-    hex::encode(Sha256::digest(data))
 }
 
 /// StringToSign: algorithm, X-Sdk-Date and the hex sha256 of the canonical request.
@@ -232,122 +219,32 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// An authenticated call: its body, language and request id. Every route takes it last.
-pub struct Call {
-    pub body: Bytes,
-    pub lang: Lang,
-    pub request_id: String,
-    pub query: Option<String>,
-}
-
-impl Call {
-    /// Renders a handler's result: 200 with the JSON, or the error, with X-Request-Id.
-    pub fn answer(&self, result: Result<Value, TaurusError>) -> Response {
-        match result {
-            Ok(v) => {
-                let mut resp = axum::Json(v).into_response();
-                set_request_id(&mut resp, &self.request_id);
-                resp
-            }
-            Err(e) => self.error(e),
-        }
-    }
-
-    pub fn error(&self, e: TaurusError) -> Response {
-        e.render(self.lang, &self.request_id)
-    }
-
-    /// The body as JSON; an empty body is DBS.200006, anything unparsable DBS.200001.
-    pub fn json(&self) -> Result<Value, TaurusError> {
-        if self.body.iter().all(u8::is_ascii_whitespace) {
-            return Err(TaurusError::new(Code::EmptyRequest));
-        }
-        serde_json::from_slice(&self.body)
-            .map_err(|e| TaurusError::param(format!("The body is not valid JSON: {e}.")))
-    }
-}
-
-impl FromRequest<Sim> for Call {
-    type Rejection = Response;
-
-    async fn from_request(req: Request, sim: &Sim) -> Result<Self, Response> {
-        let (parts, body) = req.into_parts();
-        let request_id = {
-            let mut w = sim.lock();
-            let n = w.core.next_request_number();
-            let id: u128 = w.core.request_rng(n).random();
-            format!("{id:032x}")
-        };
-        let fail = |e: TaurusError, lang: Lang| e.render(lang, &request_id);
-        let lang = match parts.headers.get("x-language").map(|v| v.to_str()) {
-            None => Lang::En,
-            Some(Ok(v)) if v.eq_ignore_ascii_case("en-us") => Lang::En,
-            Some(Ok(v)) if v.eq_ignore_ascii_case("zh-cn") => Lang::Zh,
-            Some(_) => Lang::En,
-        };
-        let body = match axum::body::to_bytes(body, BODY_LIMIT).await {
-            Ok(b) => b,
-            Err(_) => {
-                return Err(fail(
-                    TaurusError::param("The body is larger than 4 MiB or was cut off."),
-                    lang,
-                ))
-            }
-        };
-        let raw_path = parts.uri.path();
-        let raw_query = parts.uri.query();
-        let verdict = {
-            let w = sim.lock();
-            let model = w.vendor::<super::Model>();
-            if parts.headers.contains_key("authorization") {
-                verify_signature(
-                    &model.access_keys,
-                    &parts.method,
-                    raw_path,
-                    raw_query,
-                    &parts.headers,
-                    &body,
-                    w.core.wall.now(),
-                    model.durations.clock_skew,
-                )
-            } else {
-                match parts.headers.get("x-auth-token").map(|v| v.as_bytes()) {
-                    None => Err("x-auth-token not found".to_string()),
-                    Some(t) if model.tokens.iter().any(|k| k.as_bytes() == t) => Ok(()),
-                    Some(_) => Err("decrypt token fail".to_string()),
-                }
-            }
-        };
-        if let Err(reason) = verdict {
-            {
-                let mut w = sim.lock();
-                w.core.fault(
-                    super::model::VENDOR,
-                    "auth",
-                    serde_json::json!({"rejected": reason, "path": raw_path}),
-                );
-            }
-            return Err(fail(TaurusError::with(Code::AuthFailed, reason), lang));
-        }
-        if let Some(Ok(v)) = parts.headers.get("x-language").map(|v| v.to_str()) {
-            if !v.eq_ignore_ascii_case("en-us") && !v.eq_ignore_ascii_case("zh-cn") {
-                return Err(fail(
-                    TaurusError::param(format!("X-Language '{v}' is not en-us or zh-cn.")),
-                    lang,
-                ));
-            }
-        } else if parts.headers.contains_key("x-language") {
-            return Err(fail(
-                TaurusError::param("X-Language must be en-us or zh-cn."),
-                lang,
-            ));
-        }
-        Ok(Call {
+/// Who is calling: a valid signature (when an Authorization header is present) or a known
+/// X-Auth-Token. `Err` is the reason, for APIGW.0301's message. Runs under the world lock
+/// (the keys and the wall clock live there); it reads nothing asynchronously.
+pub fn authenticate(
+    model: &Model,
+    wall_now: chrono::DateTime<chrono::Utc>,
+    parts: &Parts,
+    body: &[u8],
+) -> Result<(), String> {
+    if parts.headers.contains_key("authorization") {
+        verify_signature(
+            &model.access_keys,
+            &parts.method,
+            parts.uri.path(),
+            parts.uri.query(),
+            &parts.headers,
             body,
-            lang,
-            request_id,
-            query: raw_query.map(str::to_string),
-        })
+            wall_now,
+            model.durations.clock_skew,
+        )
+    } else {
+        match parts.headers.get("x-auth-token").map(|v| v.as_bytes()) {
+            None => Err("x-auth-token not found".to_string()),
+            Some(t) if model.tokens.iter().any(|k| k.as_bytes() == t) => Ok(()),
+            Some(_) => Err("decrypt token fail".to_string()),
+        }
     }
 }
 

@@ -4,121 +4,86 @@
 //! `db-upgrade`, and the calls a client follows an upgrade with (jobs, immediate and
 //! scheduled job lists, instance details and lists, kernel versions, pre-checks).
 //!
-//! Files: `config` (the scenario section), `model` (instances, jobs, timers, timeline
-//! actions), `state` (the instance and job state machines), `auth` (SDK-HMAC-SHA256 and
-//! X-Auth-Token, in the `Call` extractor every route takes), `error` (the
-//! `{"error_code","error_msg"}` shape), `wire` (response bodies in the SDK models' order),
-//! and one file per group of operations. docs/taurusdb.md is the user's guide.
+//! Files, from the wire down: `handlers` (each route parses its request into an operation),
+//! `call` (the request read outside the lock, answered under one exchange with the world),
+//! `auth` (SDK-HMAC-SHA256 and X-Auth-Token), `error` (the `{"error_code","error_msg"}`
+//! shape), `wire` (response bodies in the SDK models' order); `ops` (the one operation type
+//! that requests and timeline actions share, one file per group); the domain: `fleet`
+//! (instances and jobs), `lifecycle` (upgrade rules and job timers), `failures` (what a
+//! scenario does to an instance), `snapshot` (the engine's view); `state` (the instance and
+//! job state tables) and `config` (the scenario section). docs/taurusdb.md is the user's guide.
 
 mod auth;
+mod call;
 pub mod config;
 mod error;
-mod instances;
-mod jobs;
-pub mod model;
-mod precheck;
+mod failures;
+mod fleet;
+mod handlers;
+mod lifecycle;
+mod ops;
+mod snapshot;
 pub mod state;
-mod upgrade;
 mod wire;
 
-use axum::extract::rejection::PathRejection;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 
-pub use auth::{
-    canonical_query, canonical_request, canonical_uri, parse_authorization, payload_hash,
-    sha256_hex, signature, string_to_sign, verify_signature,
-};
 pub use config::Config;
 pub use error::{Code, Lang, TaurusError};
-pub use model::Model;
+pub use fleet::Model;
+pub use ops::Operation;
 
-use crate::kernel::Core;
 use crate::Sim;
 
-/// This vendor's routes. Each handler takes the `Call` extractor last, which authenticates
-/// the request (so unknown paths still get a 404, never a 401).
+/// This vendor's routes. Each handler takes the `Call` last: it reads the body, and the
+/// caller is authenticated only on matched routes (so unknown paths still get a 404, never a
+/// 401).
 pub fn routes() -> Router<Sim> {
     Router::new()
         .route(
             "/v3/{project_id}/instances/database-version/upgrade",
-            post(upgrade::batch),
+            post(handlers::batch),
         )
         .route(
             "/v3/{project_id}/instances/database-version/upgrade/pre-check",
-            post(precheck::precheck),
+            post(handlers::precheck),
         )
         .route(
             "/v3/{project_id}/instances/database-version/upgrade/pre-check-result",
-            post(precheck::precheck_result),
+            post(handlers::precheck_result),
         )
         .route(
             "/v3/{project_id}/instances/{instance_id}/db-upgrade",
-            post(upgrade::single),
+            post(handlers::single),
         )
         .route(
             "/v3/{project_id}/instances/{instance_id}/database-version",
-            get(instances::version),
+            get(handlers::version),
         )
-        .route("/v3/{project_id}/instances", get(instances::list))
-        .route("/v3.1/{project_id}/instances", get(instances::list_unified))
+        .route("/v3/{project_id}/instances", get(handlers::list))
+        .route("/v3.1/{project_id}/instances", get(handlers::list_unified))
         .route(
             "/v3/{project_id}/instances/{instance_id}",
-            get(instances::show),
+            get(handlers::show),
         )
         .route(
             "/v3.1/{project_id}/instances/{instance_id}",
-            get(instances::show_unified),
+            get(handlers::show_unified),
         )
-        .route("/v3/{project_id}/jobs", get(jobs::show))
-        .route("/v3/{project_id}/immediate-jobs", get(jobs::immediate))
+        .route("/v3/{project_id}/jobs", get(handlers::job))
+        .route("/v3/{project_id}/immediate-jobs", get(handlers::immediate))
         .route(
             "/v3/{project_id}/scheduled-jobs",
-            get(jobs::scheduled).delete(jobs::cancel),
+            get(handlers::scheduled).delete(handlers::cancel),
         )
         .route(
             "/v3/{project_id}/datastores/{database_name}",
-            get(instances::datastores),
+            get(handlers::datastores),
         )
-        .method_not_allowed_fallback(method_not_allowed)
-}
-
-async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> Response {
-    error_response(
-        StatusCode::NOT_FOUND,
-        &format!("no API {method} {}", uri.path()),
-    )
-}
-
-/// The `{project_id}` path segment: 32 letters and digits, else DBS.200001.
-fn project_param(p: Result<String, PathRejection>) -> Result<String, TaurusError> {
-    let p = p.map_err(|e| TaurusError::param(format!("Bad URL: {e}.")))?;
-    if config::is_project_id(&p) {
-        Ok(p)
-    } else {
-        Err(TaurusError::param(format!(
-            "project_id {p} is invalid: it must be 32 letters and digits."
-        )))
-    }
-}
-
-/// The query string as decoded (key, value) pairs.
-fn query_pairs(call: &auth::Call) -> Vec<(String, String)> {
-    form_urlencoded::parse(call.query.as_deref().unwrap_or("").as_bytes())
-        .into_owned()
-        .collect()
-}
-
-/// Runs `f` on the locked world's core and this vendor's model.
-fn with_model<T>(
-    sim: &Sim,
-    f: impl FnOnce(&mut Core, &mut Model) -> Result<T, TaurusError>,
-) -> Result<T, TaurusError> {
-    let w = &mut *sim.lock();
-    let (core, m) = w.split::<Model>();
-    f(core, m)
+        .method_not_allowed_fallback(handlers::method_not_allowed)
 }
 
 /// The answer to a path under this vendor's prefix that no route matches: the API

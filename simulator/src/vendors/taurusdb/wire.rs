@@ -5,7 +5,7 @@
 use chrono::{Duration, Utc};
 use serde_json::{json, Value};
 
-use super::model::{Instance, Job, JobKind, Model, SCHEDULED_JOB_NAME, UPGRADE_JOB_NAME};
+use super::fleet::{Instance, Job, JobKind, Model, SCHEDULED_JOB_NAME, UPGRADE_JOB_NAME};
 use crate::kernel::{Core, Millis};
 
 /// The MySQL version the kernel versions are compatible with.

@@ -1,0 +1,201 @@
+//! The fleet TaurusDB serves: projects, their instances and the upgrade jobs they had, built
+//! from the scenario section, with the lookups every operation starts from. This module owns
+//! the data; `lifecycle` moves it on virtual time, `failures` bends it for a scenario, and
+//! `snapshot` shows it to the admin API.
+
+use indexmap::IndexMap;
+
+use super::config::{parse_window, Config, Durations, FaultKind};
+use super::error::{Code, TaurusError};
+use super::lifecycle::Wake;
+use super::state::{InstanceStatus, JobStatus};
+use crate::kernel::{Invalid, Millis, Resource, TimerQueue};
+
+pub const VENDOR: &str = "taurusdb";
+/// The job name of an upgrade in GET /jobs and the immediate-jobs list.
+pub const UPGRADE_JOB_NAME: &str = "UpgradeGaussDBforMySQLDatabaseVersion";
+/// The job name of a delayed upgrade in the scheduled-jobs list.
+pub const SCHEDULED_JOB_NAME: &str = "VERSION_UPGRADE";
+pub(super) const DEFAULT_FAIL_REASON: &str = "Failed to upgrade the kernel version.";
+/// What goes wrong when an instance upgrades.
+#[derive(Debug, Clone)]
+pub struct Fault {
+    pub kind: FaultKind,
+    pub reason: String,
+    pub at_percent: u8,
+}
+
+#[derive(Debug, Clone)]
+pub struct Instance {
+    pub id: String,
+    pub project_id: String,
+    pub name: String,
+    pub version: String,
+    pub status: InstanceStatus,
+    pub maintenance_window: String,
+    pub(super) window: (u32, u32),
+    pub nodes: u32,
+    pub fault: Option<Fault>,
+    /// When the instance last changed (virtual ms).
+    pub updated_ms: Millis,
+    /// The job holding the instance (a Pending scheduled job or a running upgrade).
+    pub job: Option<usize>,
+    /// How many jobs this instance has had (names its jobs' random streams).
+    pub(super) jobs_made: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobKind {
+    Immediate,
+    Scheduled,
+}
+
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub id: String,
+    pub instance_id: String,
+    pub project_id: String,
+    pub kind: JobKind,
+    pub status: JobStatus,
+    pub created_ms: Millis,
+    /// When it starts (or started) running.
+    pub run_at: Millis,
+    /// How long it runs.
+    pub duration: Millis,
+    pub ended_ms: Option<Millis>,
+    pub from_version: String,
+    pub target_version: String,
+    pub fail_reason: Option<String>,
+    /// A stuck job's progress stops here and it never ends.
+    pub stuck_at: Option<u8>,
+}
+
+impl Job {
+    /// Progress in percent while Running, from virtual time.
+    pub fn progress(&self, now: Millis) -> Option<u8> {
+        if self.status != JobStatus::Running {
+            return None;
+        }
+        let elapsed = now.saturating_sub(self.run_at);
+        let pct = (elapsed.saturating_mul(100) / self.duration.max(1)).min(99) as u8;
+        Some(self.stuck_at.map_or(pct, |s| pct.min(s)))
+    }
+}
+
+impl Resource for Job {
+    type State = JobStatus;
+    const VENDOR: &'static str = VENDOR;
+    fn resource(&self) -> String {
+        format!("job/{}", self.id)
+    }
+    fn state_mut(&mut self) -> &mut JobStatus {
+        &mut self.status
+    }
+}
+
+impl Resource for Instance {
+    type State = InstanceStatus;
+    const VENDOR: &'static str = VENDOR;
+    fn resource(&self) -> String {
+        format!("instance/{}", self.id)
+    }
+    fn state_mut(&mut self) -> &mut InstanceStatus {
+        &mut self.status
+    }
+}
+
+/// TaurusDB's domain: the fleet, its jobs, the credentials it accepts and its timers.
+#[derive(Debug)]
+pub struct Model {
+    pub projects: Vec<String>,
+    pub instances: IndexMap<String, Instance>,
+    pub jobs: Vec<Job>,
+    pub(super) job_index: std::collections::HashMap<String, usize>,
+    pub versions: Vec<String>,
+    pub latest: String,
+    pub durations: Durations,
+    pub access_keys: Vec<(String, String)>,
+    pub tokens: Vec<String>,
+    /// How many pre-checks were started (names their random streams).
+    pub prechecks: u64,
+    pub(super) timers: TimerQueue<(usize, Wake)>,
+}
+
+impl Model {
+    pub fn from_config(cfg: &Config) -> Result<Self, Invalid> {
+        let durations = cfg.validate()?;
+        let latest = cfg.latest();
+        let mut versions = cfg.versions.clone();
+        if !versions.contains(&latest) {
+            versions.push(latest.clone());
+        }
+        let first = versions.first().cloned().unwrap_or_default();
+        let mut instances = IndexMap::new();
+        for project in &cfg.projects {
+            for ic in &project.instances {
+                let status = InstanceStatus::parse(&ic.status).unwrap_or(InstanceStatus::Active);
+                instances.insert(
+                    ic.id.clone(),
+                    Instance {
+                        id: ic.id.clone(),
+                        project_id: project.id.clone(),
+                        name: ic.name.clone().unwrap_or_else(|| {
+                            format!("taurus-{}", ic.id.chars().take(8).collect::<String>())
+                        }),
+                        version: ic.version.clone().unwrap_or_else(|| first.clone()),
+                        status,
+                        maintenance_window: ic.maintenance_window.clone(),
+                        window: parse_window(&ic.maintenance_window).unwrap_or((18 * 60, 22 * 60)),
+                        nodes: ic.nodes,
+                        fault: ic.upgrade_fault.as_ref().map(|f| Fault {
+                            kind: f.kind,
+                            reason: f
+                                .reason
+                                .clone()
+                                .unwrap_or_else(|| DEFAULT_FAIL_REASON.to_string()),
+                            at_percent: f.at_percent,
+                        }),
+                        updated_ms: 0,
+                        job: None,
+                        jobs_made: 0,
+                    },
+                );
+            }
+        }
+        Ok(Self {
+            projects: cfg.projects.iter().map(|p| p.id.clone()).collect(),
+            instances,
+            jobs: Vec::new(),
+            job_index: Default::default(),
+            versions,
+            latest,
+            durations,
+            access_keys: cfg
+                .credentials
+                .access_keys
+                .iter()
+                .map(|k| (k.ak.clone(), k.sk.clone()))
+                .collect(),
+            tokens: cfg.credentials.tokens.clone(),
+            prechecks: 0,
+            timers: TimerQueue::default(),
+        })
+    }
+
+    /// An instance of `project`, or the 404 a client gets.
+    pub fn instance_in(&self, project: &str, id: &str) -> Result<&Instance, TaurusError> {
+        self.instances
+            .get(id)
+            .filter(|i| i.project_id == project)
+            .ok_or_else(|| {
+                TaurusError::with(
+                    Code::InstanceNotFound,
+                    format!("Instance {id} was not found in project {project}."),
+                )
+            })
+    }
+
+    pub fn job(&self, id: &str) -> Option<&Job> {
+        self.job_index.get(id).and_then(|&i| self.jobs.get(i))
+    }
+}
