@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use serde_json::json;
 
-use super::{advance, create, session, upost, SESSION};
+use crate::support::unity::{advance, create, session, upost, SESSION};
 use crate::support::{default_sim, sim_from};
 
 async fn status(sim: &upgrade_sim::Sim) -> u64 {
