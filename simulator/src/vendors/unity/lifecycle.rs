@@ -71,6 +71,10 @@ impl Resource for TaskOf<'_> {
     }
 }
 
+/// A stop before a task: the task's and the session's moves, the journal detail, and until
+/// when a lock holds.
+type Stop = ((TaskOp, SessionOp), Value, Option<Millis>);
+
 /// Moves `r` by `op` as its state's table says. The callers ask the table first, so a move
 /// it does not list is a simulator bug.
 fn move_by<R: Resource>(core: &mut Core, r: &mut R, op: <R::State as StateTable>::Op, detail: Value)
@@ -222,44 +226,49 @@ impl Model {
         }
         self.sessions[idx].current = task;
         if self.sessions[idx].tasks[task].status == TaskStatus::NotStarted {
-            let s = &self.sessions[idx];
-            if task == PAUSE_TASK && s.pause_before_reboot && !s.paused_for_reboot {
-                self.sessions[idx].paused_for_reboot = true;
-                let reason = "pauseBeforeReboot: stopped before the first SP reboot";
-                self.stop_before(
-                    core,
-                    idx,
-                    (TaskOp::Pause, SessionOp::PauseBeforeReboot),
-                    json!({"reason": reason}),
-                );
-                self.disarm(idx);
-                return;
-            }
-            if let Some(hold) = self.faults.take_lock(task) {
-                let reason = "the system holds a lock past the point of no return";
-                self.stop_before(
-                    core,
-                    idx,
-                    (TaskOp::Lock, SessionOp::Lock),
-                    json!({"reason": reason, "for_ms": hold}),
-                );
-                self.sessions[idx].lock_until = Some(at + hold);
-                self.arm(idx, at + hold);
-                return;
-            }
-            if self.faults.take_wait(task) {
-                let reason = "waiting for the user to acknowledge before continuing";
-                self.stop_before(
-                    core,
-                    idx,
-                    (TaskOp::WaitForUser, SessionOp::WaitForUser),
-                    json!({"reason": reason}),
-                );
-                self.disarm(idx);
+            if let Some((ops, detail, until)) = self.stop_armed_at(idx, task, at) {
+                self.stop_before(core, idx, ops, detail);
+                match until {
+                    Some(t) => {
+                        self.sessions[idx].lock_until = Some(t);
+                        self.arm(idx, t);
+                    }
+                    None => self.disarm(idx),
+                }
                 return;
             }
         }
         self.run_task(core, idx, task, at);
+    }
+
+    /// The stop due before task `task` of session `idx`, entered at `at`, taking it: the
+    /// moves, the journal detail, and until when a lock holds. pauseBeforeReboot first, then
+    /// an armed lock, then an armed wait for the user.
+    fn stop_armed_at(&mut self, idx: usize, task: usize, at: Millis) -> Option<Stop> {
+        let s = &mut self.sessions[idx];
+        if task == PAUSE_TASK && s.pause_before_reboot && !s.paused_for_reboot {
+            s.paused_for_reboot = true;
+            let reason = "pauseBeforeReboot: stopped before the first SP reboot";
+            return Some((
+                (TaskOp::Pause, SessionOp::PauseBeforeReboot),
+                json!({"reason": reason}),
+                None,
+            ));
+        }
+        if let Some(hold) = self.faults.take_lock(task) {
+            let reason = "the system holds a lock past the point of no return";
+            let detail = json!({"reason": reason, "for_ms": hold});
+            return Some(((TaskOp::Lock, SessionOp::Lock), detail, Some(at + hold)));
+        }
+        if self.faults.take_wait(task) {
+            let reason = "waiting for the user to acknowledge before continuing";
+            return Some((
+                (TaskOp::WaitForUser, SessionOp::WaitForUser),
+                json!({"reason": reason}),
+                None,
+            ));
+        }
+        None
     }
 
     /// The session stops before its current task: the task, then the session, move.
