@@ -53,6 +53,12 @@ pub async fn upost(sim: &Sim, path: &str, body: Option<Value>) -> Reply {
     send(sim, b.body(body).unwrap()).await
 }
 
+/// VerifyUpgradeEligibility on `type_name`, with `query` (`""` or `?...`).
+pub async fn verify(sim: &Sim, type_name: &str, query: &str) -> Reply {
+    let path = format!("/api/types/{type_name}/action/verifyUpgradeEligibility{query}");
+    upost(sim, &path, None).await
+}
+
 pub async fn session(sim: &Sim) -> Value {
     let r = uget(
         sim,

@@ -440,12 +440,7 @@ async fn the_doc_collection_query_answers_200() {
 #[tokio::test]
 async fn verify_upgrade_eligibility_answers_200_with_messages_on_a_healthy_array() {
     let sim = default_sim();
-    let r = upost(
-        &sim,
-        "/api/types/softwareUpgradeSession/action/verifyUpgradeEligibility",
-        None,
-    )
-    .await;
+    let r = verify(&sim, "softwareUpgradeSession", "").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     insta::assert_json_snapshot!("eligibility_ok", r.json());
     let m = &r.json()["content"]["messages"][0];
@@ -458,12 +453,7 @@ async fn verify_upgrade_eligibility_answers_200_with_messages_on_a_healthy_array
 #[tokio::test]
 async fn verify_upgrade_eligibility_names_each_unhealthy_component() {
     let sim = sim_from("unity:\n  array:\n    components: {spa: OK, spb: DEGRADED, dpe: MAJOR}\n");
-    let r = upost(
-        &sim,
-        "/api/types/upgradeSession/action/verifyUpgradeEligibility?compact=True",
-        None,
-    )
-    .await;
+    let r = verify(&sim, "upgradeSession", "?compact=True").await;
     assert_unity_error(&r, 422, 0x6101001);
     let msgs = r.json()["error"]["messages"].clone();
     assert_eq!(msgs.as_array().unwrap().len(), 2);
@@ -478,12 +468,7 @@ async fn verify_upgrade_eligibility_names_each_unhealthy_component() {
 #[tokio::test]
 async fn verify_upgrade_eligibility_without_a_candidate_says_to_upload_one() {
     let sim = sim_from("unity:\n  candidate: null\n");
-    let r = upost(
-        &sim,
-        "/api/types/softwareUpgradeSession/action/verifyUpgradeEligibility",
-        None,
-    )
-    .await;
+    let r = verify(&sim, "softwareUpgradeSession", "").await;
     assert_unity_error(&r, 422, 0x6101002);
     assert!(r.text().contains("Upload an upgrade candidate"));
 }
