@@ -48,9 +48,9 @@ const TAURUSDB: Vendor = Vendor {
 };
 const UNITY: Vendor = Vendor {
     name: "unity",
-    render_error: |_, status, message| unity::error_response(status, message),
-    not_found: |_, path| unity::not_found(path),
-    exchanges: false,
+    render_error: unity::error_response,
+    not_found: unity::not_found,
+    exchanges: true,
 };
 
 /// Every vendor, in firing order (the order timers due at one instant fire in).

@@ -3,85 +3,16 @@
 //! and status on virtual time. The router is called without a socket; time is stepped.
 
 mod properties;
+mod sources;
 mod statuses;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
-use serde_json::{json, Value};
+use serde_json::json;
 use upgrade_sim::Sim;
 
-use crate::support::{default_sim, send, sim_from, Reply};
-
-pub const AUTH: &str = "Basic YWRtaW46UGFzc3dvcmQxMjMj"; // admin:Password123#
-const BAD_AUTH: &str = "Basic YWRtaW46d3Jvbmc="; // admin:wrong
-pub const SESSION: &str = "Upgrade_5.3.0.120";
-
-/// A request as a REST client sends it: Basic auth and X-EMC-REST-CLIENT.
-pub fn unity(method: Method, path: &str) -> axum::http::request::Builder {
-    Request::builder()
-        .method(method)
-        .uri(path)
-        .header("host", "10.0.0.1")
-        .header("x-emc-rest-client", "true")
-        .header("authorization", AUTH)
-}
-
-/// A request with only the REST-client header (no credentials).
-fn bare(method: Method, path: &str) -> axum::http::request::Builder {
-    Request::builder()
-        .method(method)
-        .uri(path)
-        .header("host", "10.0.0.1")
-        .header("x-emc-rest-client", "true")
-}
-
-pub async fn uget(sim: &Sim, path: &str) -> Reply {
-    send(sim, unity(Method::GET, path).body(Body::empty()).unwrap()).await
-}
-
-/// The CSRF token, fetched the way storops does.
-pub async fn token(sim: &Sim) -> String {
-    let r = uget(sim, "/api/types/user/instances").await;
-    r.headers["emc-csrf-token"].to_str().unwrap().to_string()
-}
-
-/// A POST with the session's CSRF token; `None` sends no body at all (as storops does).
-pub async fn upost(sim: &Sim, path: &str, body: Option<Value>) -> Reply {
-    let t = token(sim).await;
-    let b = unity(Method::POST, path)
-        .header("content-type", "application/json")
-        .header("emc-csrf-token", t);
-    let body = body.map_or(Body::empty(), |v| Body::from(v.to_string()));
-    send(sim, b.body(body).unwrap()).await
-}
-
-pub async fn session(sim: &Sim) -> Value {
-    let r = uget(
-        sim,
-        &format!("/api/instances/softwareUpgradeSession/{SESSION}?compact=true&fields=status,percentComplete,tasks,elapsedTime,creationTime,messages,candidate"),
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    r.json()["content"].clone()
-}
-
-pub fn assert_unity_error(r: &Reply, status: u16, code: u32) {
-    assert_eq!(r.status.as_u16(), status, "{}", r.text());
-    let body = r.json();
-    let e = &body["error"];
-    assert_eq!(e["errorCode"], json!(code), "{body}");
-    assert_eq!(e["httpStatusCode"], json!(status));
-    let text = e["messages"][0]["en-US"].as_str().unwrap_or_default();
-    assert!(
-        text.ends_with(&format!("(Error Code:{code:#x})")),
-        "message must end with the code: {text}"
-    );
-    assert!(e["created"].as_str().is_some_and(|c| c.ends_with('Z')));
-}
-
-pub fn advance(sim: &Sim, secs: u64) {
-    sim.advance(secs * 1000).unwrap();
-}
+use crate::support::unity::*;
+use crate::support::{default_sim, send, sim_from};
 
 // ----- conventions -------------------------------------------------------------------------
 
@@ -456,34 +387,6 @@ async fn unsupported_methods_and_actions_get_405() {
 
 // ----- candidates ----------------------------------------------------------------------------
 
-fn multipart(file_name: &str) -> (String, Vec<u8>) {
-    let boundary = "XyZboundary";
-    let body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"filename\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\nGPGDATA\r\n--{boundary}--\r\n"
-    );
-    (
-        format!("multipart/form-data; boundary={boundary}"),
-        body.into_bytes(),
-    )
-}
-
-pub async fn upload(sim: &Sim, file_name: &str) -> Reply {
-    let t = token(sim).await;
-    let (ct, body) = multipart(file_name);
-    send(
-        sim,
-        unity(
-            Method::POST,
-            "/upload/files/types/candidateSoftwareVersion?compact=True",
-        )
-        .header("content-type", ct)
-        .header("emc-csrf-token", t)
-        .body(Body::from(body))
-        .unwrap(),
-    )
-    .await
-}
-
 #[tokio::test]
 async fn an_uploaded_candidate_is_listed_and_replaces_the_previous_one() {
     let sim = sim_from("unity:\n  candidate: null\n");
@@ -537,12 +440,7 @@ async fn the_doc_collection_query_answers_200() {
 #[tokio::test]
 async fn verify_upgrade_eligibility_answers_200_with_messages_on_a_healthy_array() {
     let sim = default_sim();
-    let r = upost(
-        &sim,
-        "/api/types/softwareUpgradeSession/action/verifyUpgradeEligibility",
-        None,
-    )
-    .await;
+    let r = verify(&sim, "softwareUpgradeSession", "").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     insta::assert_json_snapshot!("eligibility_ok", r.json());
     let m = &r.json()["content"]["messages"][0];
@@ -555,12 +453,7 @@ async fn verify_upgrade_eligibility_answers_200_with_messages_on_a_healthy_array
 #[tokio::test]
 async fn verify_upgrade_eligibility_names_each_unhealthy_component() {
     let sim = sim_from("unity:\n  array:\n    components: {spa: OK, spb: DEGRADED, dpe: MAJOR}\n");
-    let r = upost(
-        &sim,
-        "/api/types/upgradeSession/action/verifyUpgradeEligibility?compact=True",
-        None,
-    )
-    .await;
+    let r = verify(&sim, "upgradeSession", "?compact=True").await;
     assert_unity_error(&r, 422, 0x6101001);
     let msgs = r.json()["error"]["messages"].clone();
     assert_eq!(msgs.as_array().unwrap().len(), 2);
@@ -575,23 +468,9 @@ async fn verify_upgrade_eligibility_names_each_unhealthy_component() {
 #[tokio::test]
 async fn verify_upgrade_eligibility_without_a_candidate_says_to_upload_one() {
     let sim = sim_from("unity:\n  candidate: null\n");
-    let r = upost(
-        &sim,
-        "/api/types/softwareUpgradeSession/action/verifyUpgradeEligibility",
-        None,
-    )
-    .await;
+    let r = verify(&sim, "softwareUpgradeSession", "").await;
     assert_unity_error(&r, 422, 0x6101002);
     assert!(r.text().contains("Upload an upgrade candidate"));
-}
-
-pub async fn create(sim: &Sim, body: Value) -> Reply {
-    upost(
-        sim,
-        "/api/types/softwareUpgradeSession/instances?compact=True",
-        Some(body),
-    )
-    .await
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@ use axum::body::Body;
 use axum::http::Method;
 use proptest::prelude::*;
 
-use super::{token, unity};
+use crate::support::unity::{token, unity};
 use crate::support::{send, sim_from};
 
 fn segment() -> impl Strategy<Value = String> {

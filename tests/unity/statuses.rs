@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use serde_json::json;
 
-use super::{advance, create, session, upost, SESSION};
+use crate::support::unity::{advance, create, session, upost, SESSION};
 use crate::support::{default_sim, sim_from};
 
 async fn status(sim: &upgrade_sim::Sim) -> u64 {
@@ -19,6 +19,23 @@ async fn action(sim: &upgrade_sim::Sim, kind: &str, name: &str) -> StatusCode {
     )
     .await
     .status
+}
+
+/// A simulator on `yaml` with a session created and run until it stops: the session.
+async fn stopped(yaml: &str) -> (upgrade_sim::Sim, serde_json::Value) {
+    let sim = sim_from(yaml);
+    create(&sim, json!({})).await;
+    sim.run_until_idle().unwrap();
+    let s = session(&sim).await;
+    (sim, s)
+}
+
+/// `name` on `kind` answers 204, the session runs again, and it completes.
+async fn completes_after(sim: &upgrade_sim::Sim, kind: &str, name: &str) {
+    assert_eq!(action(sim, kind, name).await, StatusCode::NO_CONTENT);
+    assert_eq!(status(sim).await, 1);
+    sim.run_until_idle().unwrap();
+    assert_eq!(status(sim).await, 2);
 }
 
 /// Start delay + tasks 0-2: where pauseBeforeReboot stops.
@@ -53,12 +70,10 @@ async fn status_2_upgrade_completed_when_every_task_is_done() {
 
 #[tokio::test]
 async fn status_3_upgrade_failed_when_a_task_fails_before_the_point_of_no_return() {
-    let sim = sim_from(
+    let (sim, s) = stopped(
         "unity:\n  faults:\n    fail_task: [{task: Preparing system software, at_percent: 30}]\n",
-    );
-    create(&sim, json!({})).await;
-    sim.run_until_idle().unwrap();
-    let s = session(&sim).await;
+    )
+    .await;
     assert_eq!(s["status"], 3);
     assert_eq!(s["tasks"][2]["status"], 3);
     assert!(s["messages"][0]["messages"][0]["en-US"]
@@ -66,21 +81,12 @@ async fn status_3_upgrade_failed_when_a_task_fails_before_the_point_of_no_return
         .unwrap()
         .contains("Preparing system software"));
     // Resume runs the failed task again; the fault fired once, so it now completes.
-    assert_eq!(
-        action(&sim, "softwareUpgradeSession", "resume").await,
-        StatusCode::NO_CONTENT
-    );
-    assert_eq!(status(&sim).await, 1);
-    sim.run_until_idle().unwrap();
-    assert_eq!(status(&sim).await, 2);
+    completes_after(&sim, "softwareUpgradeSession", "resume").await;
 }
 
 #[tokio::test]
 async fn status_3_upgrade_failed_when_a_component_is_unhealthy_at_the_health_check() {
-    let sim = sim_from("unity:\n  array:\n    components: {spa: OK, spb: CRITICAL}\n");
-    create(&sim, json!({})).await;
-    sim.run_until_idle().unwrap();
-    let s = session(&sim).await;
+    let (_, s) = stopped("unity:\n  array:\n    components: {spa: OK, spb: CRITICAL}\n").await;
     assert_eq!(s["status"], 3);
     assert_eq!(
         s["tasks"][1]["status"], 3,
@@ -94,12 +100,10 @@ async fn status_3_upgrade_failed_when_a_component_is_unhealthy_at_the_health_che
 
 #[tokio::test]
 async fn status_4_upgrade_failed_lock_when_a_task_fails_after_the_point_of_no_return() {
-    let sim = sim_from(
+    let (sim, s) = stopped(
         "unity:\n  faults:\n    fail_task: [{task: Restarting services on peer SP, at_percent: 50}]\n",
-    );
-    create(&sim, json!({})).await;
-    sim.run_until_idle().unwrap();
-    let s = session(&sim).await;
+    )
+    .await;
     assert_eq!(s["status"], 4);
     assert_eq!(s["tasks"][7]["status"], 4);
     assert!(s["percentComplete"].as_u64().unwrap() > 40);
@@ -108,12 +112,7 @@ async fn status_4_upgrade_failed_lock_when_a_task_fails_after_the_point_of_no_re
         StatusCode::CONFLICT,
         "past the point of no return a session cannot be cancelled"
     );
-    assert_eq!(
-        action(&sim, "softwareUpgradeSession", "resume").await,
-        StatusCode::NO_CONTENT
-    );
-    sim.run_until_idle().unwrap();
-    assert_eq!(status(&sim).await, 2);
+    completes_after(&sim, "softwareUpgradeSession", "resume").await;
 }
 
 #[tokio::test]
@@ -192,10 +191,7 @@ async fn status_7_upgrade_acknowledged_after_acknowledging_a_completed_session()
 
 #[tokio::test]
 async fn status_8_upgrade_waiting_for_user_where_the_scenario_says_until_acknowledged() {
-    let sim = sim_from("unity:\n  faults:\n    wait_for_user: [{task: Final tasks}]\n");
-    create(&sim, json!({})).await;
-    sim.run_until_idle().unwrap();
-    let s = session(&sim).await;
+    let (sim, s) = stopped("unity:\n  faults:\n    wait_for_user: [{task: Final tasks}]\n").await;
     assert_eq!(s["status"], 8);
     assert_eq!(s["tasks"][11]["status"], 8);
     assert_eq!(
@@ -203,13 +199,7 @@ async fn status_8_upgrade_waiting_for_user_where_the_scenario_says_until_acknowl
         StatusCode::CONFLICT,
         "resume is only for paused and failed sessions"
     );
-    assert_eq!(
-        action(&sim, "upgradeSession", "acknowledge").await,
-        StatusCode::NO_CONTENT
-    );
-    assert_eq!(status(&sim).await, 1);
-    sim.run_until_idle().unwrap();
-    assert_eq!(status(&sim).await, 2);
+    completes_after(&sim, "upgradeSession", "acknowledge").await;
 }
 
 #[tokio::test]

@@ -1,11 +1,14 @@
-//! Unisphere authentication as an extractor every Unity handler takes first: the
+//! Unisphere authentication. [`Presented`] reads what a request shows (no lock): the
 //! `X-EMC-REST-CLIENT: true` header (302 to the login page without it), HTTP Basic or the
-//! `mod_sec_emc` session cookie (401 otherwise), and the `EMC-CSRF-TOKEN` on POST and DELETE
-//! (401 when missing or stale, which is what makes storops fetch one). `basicSystemInfo` is
-//! open to anyone. Every authenticated answer carries the session's token, and a new login
-//! session sets the cookie.
-//! (While a storage processor reboots, the server's chaos layer asks `Model::refusal` and
-//! answers 503 before any of this runs.)
+//! `mod_sec_emc` session cookie, and the `EMC-CSRF-TOKEN`. [`Presented::authenticate`] then
+//! checks it against the login sessions, inside the request's one exchange with the world:
+//! 401 without valid credentials, and on POST and DELETE when the CSRF token is missing or
+//! stale (which is what makes storops fetch one). `basicSystemInfo` is open to anyone. Every
+//! authenticated answer carries the session's token, and a new login session sets the cookie.
+//! (While a storage processor reboots, the exchange asks `Model::refusal` and answers 503
+//! before any of this runs.)
+
+use std::convert::Infallible;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -14,15 +17,28 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use serde_json::json;
 
-use super::error::{remember_now, UnityError};
-use super::model::unix_ms;
-use crate::Sim;
+use super::error::UnityError;
+use super::model::{now_unix_ms, Model, VENDOR};
+use crate::kernel::Core;
+
+/// What a request presents, read without the lock.
+#[derive(Debug, Clone)]
+pub struct Presented {
+    method: Method,
+    path: String,
+    /// The Host the client addressed, for `@base`.
+    host: String,
+    rest_client: bool,
+    cookie: Option<String>,
+    /// `Some(None)`: an Authorization header that is not valid Basic credentials.
+    basic: Option<Option<(String, String)>>,
+    csrf: Option<String>,
+}
 
 /// Who is calling: the login session (absent on open routes) and what to tell the client.
 #[derive(Debug, Clone, Default)]
 pub struct Caller {
     pub login: Option<usize>,
-    pub user: Option<String>,
     token: Option<String>,
     new_cookie: Option<String>,
     /// Virtual now as Unix ms, for `created` and `updated` stamps.
@@ -31,12 +47,8 @@ pub struct Caller {
     pub host: String,
 }
 
-/// Paths anyone may GET without logging in.
-fn is_open(method: &Method, path: &str) -> bool {
-    method == Method::GET
-        && (path == "/api/types/basicSystemInfo"
-            || path.starts_with("/api/types/basicSystemInfo/")
-            || path.starts_with("/api/instances/basicSystemInfo/"))
+fn header_text<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    parts.headers.get(name).and_then(|v| v.to_str().ok())
 }
 
 fn basic_credentials(parts: &Parts) -> Option<Option<(String, String)>> {
@@ -70,90 +82,95 @@ fn session_cookie(parts: &Parts) -> Option<String> {
         })
 }
 
-impl FromRequestParts<Sim> for Caller {
-    type Rejection = Response;
+impl<S: Send + Sync> FromRequestParts<S> for Presented {
+    type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, sim: &Sim) -> Result<Self, Response> {
-        let path = parts.uri.path().to_string();
-        let host = parts
-            .headers
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("localhost")
-            .to_string();
-        let w = &mut *sim.lock();
-        let (core, model) = w.split::<super::Model>();
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        Ok(Presented {
+            method: parts.method.clone(),
+            path: parts.uri.path().to_string(),
+            host: header_text(parts, header::HOST.as_str())
+                .unwrap_or("localhost")
+                .to_string(),
+            rest_client: header_text(parts, "x-emc-rest-client")
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("true")),
+            cookie: session_cookie(parts),
+            basic: basic_credentials(parts),
+            csrf: header_text(parts, "emc-csrf-token").map(str::to_string),
+        })
+    }
+}
+
+impl Presented {
+    /// Paths anyone may GET without logging in.
+    fn is_open(&self) -> bool {
+        let p = self.path.as_str();
+        self.method == Method::GET
+            && (p == "/api/types/basicSystemInfo"
+                || p.starts_with("/api/types/basicSystemInfo/")
+                || p.starts_with("/api/instances/basicSystemInfo/"))
+    }
+
+    /// Checks the credentials against the login sessions (logging in where Basic credentials
+    /// are good), and the CSRF token of a write; the refusal is a ready answer.
+    pub fn authenticate(&self, core: &mut Core, model: &mut Model) -> Result<Caller, Response> {
         let now = core.now();
-        let now_unix_ms = unix_ms(core, now);
-        remember_now(now_unix_ms);
+        let now_unix_ms = now_unix_ms(core);
         let mut caller = Caller {
             now_unix_ms,
-            host,
+            host: self.host.clone(),
             ..Caller::default()
         };
-        if is_open(&parts.method, &path) {
+        if self.is_open() {
             return Ok(caller);
         }
-        let rest_client = parts
-            .headers
-            .get("x-emc-rest-client")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
-        if !rest_client {
+        if !self.rest_client {
             // What a browser-less client gets from the array: a redirect to the login page.
             let mut resp = StatusCode::FOUND.into_response();
             resp.headers_mut()
                 .insert(header::LOCATION, HeaderValue::from_static("/index.html"));
             return Err(resp);
         }
-        let fail = |e: UnityError| e.at(now_unix_ms).into_response();
-        let by_cookie = session_cookie(parts).and_then(|c| model.login_by_cookie(&c, now));
-        let (login, new) = match (by_cookie, basic_credentials(parts)) {
+        let fail = |text: &str| Err(UnityError::unauthorized(text).render(now_unix_ms));
+        let by_cookie = self
+            .cookie
+            .as_deref()
+            .and_then(|c| model.login_by_cookie(c, now));
+        let (login, new) = match (by_cookie, &self.basic) {
             (Some(i), _) => (i, false),
-            (None, Some(Some((user, password)))) => match model.user(&user, &password).cloned() {
+            (None, Some(Some((user, password)))) => match model.user(user, password).cloned() {
                 Some(u) => model.login_for_user(core, &u),
-                None => {
-                    return Err(fail(UnityError::unauthorized(
-                        "Unauthorized: the user name or password is not valid.",
-                    )))
-                }
+                None => return fail("Unauthorized: the user name or password is not valid."),
             },
             (None, Some(None)) => {
-                return Err(fail(UnityError::unauthorized(
+                return fail(
                     "Unauthorized: the Authorization header is not valid HTTP Basic credentials.",
-                )))
+                )
             }
-            (None, None) => {
-                return Err(fail(UnityError::unauthorized(
-                    "Unauthorized: log in with HTTP Basic credentials, or send the mod_sec_emc cookie of a live session.",
-                )))
-            }
+            (None, None) => return fail(
+                "Unauthorized: log in with HTTP Basic credentials, or send the mod_sec_emc cookie of a live session.",
+            ),
         };
         let l = &mut model.logins[login];
         l.last_used = now;
-        if matches!(parts.method, Method::POST | Method::DELETE | Method::PUT) {
-            let sent = parts
-                .headers
-                .get("emc-csrf-token")
-                .and_then(|v| v.to_str().ok());
-            if sent != Some(l.token.as_str()) {
-                core.event(
-                    "unity",
-                    &format!("login/{}", login + 1),
-                    json!({"csrf": if sent.is_some() { "stale" } else { "missing" }, "path": path}),
-                );
-                let mut resp = fail(UnityError::csrf());
-                // A real array still tells the client who it is; storops ignores it.
-                if let Ok(v) = HeaderValue::from_str(&l.token) {
-                    if new {
-                        resp.headers_mut().insert("EMC-CSRF-TOKEN", v);
-                    }
+        if matches!(self.method, Method::POST | Method::DELETE | Method::PUT)
+            && self.csrf.as_deref() != Some(l.token.as_str())
+        {
+            core.event(
+                VENDOR,
+                &format!("login/{}", login + 1),
+                json!({"csrf": if self.csrf.is_some() { "stale" } else { "missing" }, "path": self.path}),
+            );
+            let mut resp = UnityError::csrf().render(now_unix_ms);
+            // A real array still tells the client who it is; storops ignores it.
+            if let Ok(v) = HeaderValue::from_str(&l.token) {
+                if new {
+                    resp.headers_mut().insert("EMC-CSRF-TOKEN", v);
                 }
-                return Err(resp);
             }
+            return Err(resp);
         }
         caller.login = Some(login);
-        caller.user = Some(l.user.clone());
         caller.token = Some(l.token.clone());
         caller.new_cookie = new.then(|| l.cookie.clone());
         Ok(caller)
@@ -179,8 +196,8 @@ impl Caller {
         resp
     }
 
-    /// A ready error with this request's `created`.
+    /// A ready error, `created` now.
     pub fn error(&self, e: UnityError) -> Response {
-        self.finish(e.at(self.now_unix_ms).into_response())
+        self.finish(e.render(self.now_unix_ms))
     }
 }

@@ -232,56 +232,37 @@ fn default_candidate() -> Option<CandidateConfig> {
         release_date: default_release_date(),
     })
 }
-fn default_candidate_version() -> String {
-    "5.3.0".into()
-}
-fn default_candidate_build() -> u32 {
-    120
-}
-fn default_release_date() -> String {
-    "2023-03-18T19:02:01Z".into()
-}
-fn default_start_delay() -> String {
-    "2m".into()
-}
-fn default_outage() -> String {
-    "60s".into()
-}
-fn default_job_duration() -> String {
-    "2s".into()
-}
-fn default_model() -> String {
-    "Unity 380F".into()
-}
-fn default_name() -> String {
-    "FNM00151200215".into()
-}
-fn default_serial() -> String {
-    "CKM01204905476".into()
-}
-fn default_version() -> String {
-    "5.2.0".into()
-}
-fn default_build() -> u32 {
-    173
-}
-fn default_sp_model() -> String {
-    "SP380".into()
-}
 fn default_components() -> IndexMap<String, String> {
     ["spa", "spb", "dpe", "pool_1", "mgmt_port"]
         .into_iter()
         .map(|c| (c.to_string(), "OK".to_string()))
         .collect()
 }
-fn default_percent() -> u8 {
-    50
+/// Serde default functions, one line each: `name: Type = value;`.
+macro_rules! defaults {
+    ($($name:ident: $ty:ty = $value:expr;)*) => {
+        $(fn $name() -> $ty {
+            $value.to_owned()
+        })*
+    };
 }
-fn default_times() -> u32 {
-    1
-}
-fn default_lock_for() -> String {
-    "10m".into()
+
+defaults! {
+    default_candidate_version: String = "5.3.0";
+    default_candidate_build: u32 = 120;
+    default_release_date: String = "2023-03-18T19:02:01Z";
+    default_start_delay: String = "2m";
+    default_outage: String = "60s";
+    default_job_duration: String = "2s";
+    default_model: String = "Unity 380F";
+    default_name: String = "FNM00151200215";
+    default_serial: String = "CKM01204905476";
+    default_version: String = "5.2.0";
+    default_build: u32 = 173;
+    default_sp_model: String = "SP380";
+    default_percent: u8 = 50;
+    default_times: u32 = 1;
+    default_lock_for: String = "10m";
 }
 
 /// HealthEnum names and numbers.
@@ -326,6 +307,11 @@ pub fn health_is_ok(name: &str) -> bool {
     matches!(health_value(name), Some(5 | 7))
 }
 
+/// The names of a table's rows, for error messages.
+fn names<T>(table: &[(&str, T)]) -> String {
+    table.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+}
+
 /// Resolves a task selector against the task list.
 pub fn resolve_task(sel: &TaskSel) -> Result<usize, String> {
     match sel {
@@ -340,11 +326,7 @@ pub fn resolve_task(sel: &TaskSel) -> Result<usize, String> {
             .ok_or_else(|| {
                 format!(
                     "no task captioned '{c}'; the captions are: {}",
-                    DEFAULT_TASKS
-                        .iter()
-                        .map(|(c, _)| *c)
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    names(&DEFAULT_TASKS)
                 )
             }),
     }
@@ -411,14 +393,7 @@ impl Config {
         if !SP_MODELS.iter().any(|(n, _)| *n == self.array.sp_model) {
             return Err(Invalid::new(
                 "unity.array.sp_model",
-                &format!(
-                    "must be an SPModelNameEnum name: {}",
-                    SP_MODELS
-                        .iter()
-                        .map(|(n, _)| *n)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+                &format!("must be an SPModelNameEnum name: {}", names(&SP_MODELS)),
             ));
         }
         for (name, health) in &self.array.components {
@@ -459,11 +434,7 @@ impl Config {
                     &format!(
                         "needs exactly {} durations, one per task ({}), got {}",
                         DEFAULT_TASKS.len(),
-                        DEFAULT_TASKS
-                            .iter()
-                            .map(|(c, _)| *c)
-                            .collect::<Vec<_>>()
-                            .join(", "),
+                        names(&DEFAULT_TASKS),
                         list.len()
                     ),
                 ))

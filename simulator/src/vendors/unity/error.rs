@@ -7,10 +7,8 @@
 //! document gives codes for the upgrade operations, so the 0x6101xxx block is ours; it is
 //! listed in docs/unity.md.
 
-use std::sync::atomic::{AtomicI64, Ordering};
-
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde_json::{json, Value};
 
 /// The resource, type or id does not exist (storops: UnityResourceNotFoundError).
@@ -51,15 +49,6 @@ pub const UPGRADE_WRONG_MODEL: u32 = 0x6101007;
 /// A task of the session failed.
 pub const UPGRADE_TASK_FAILED: u32 = 0x6101008;
 
-/// The latest virtual instant (Unix ms) a Unity handler saw, so that the two free functions
-/// the server calls without a clock (`not_found`, `error_response`) still stamp `created`
-/// with virtual time. One `serve` process has one world, so this is that world's clock.
-static LAST_SEEN_MS: AtomicI64 = AtomicI64::new(0);
-
-pub fn remember_now(unix_ms: i64) {
-    LAST_SEEN_MS.store(unix_ms, Ordering::Relaxed);
-}
-
 /// `yyyy-mm-ddThh:mm:ss.sssZ`, Unity's DateTime.
 pub fn format_datetime(unix_ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(unix_ms)
@@ -68,14 +57,13 @@ pub fn format_datetime(unix_ms: i64) -> String {
         .to_string()
 }
 
-/// A Unity error: status, code and the English text (without the code suffix).
+/// A Unity error: status, code and the English text (without the code suffix). It is
+/// stamped with the virtual instant it is answered at when it is rendered ([`Self::render`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnityError {
     pub status: StatusCode,
     pub code: u32,
     pub messages: Vec<String>,
-    /// Unix ms the error was made at (virtual time); 0 = the latest instant seen.
-    pub created_ms: i64,
 }
 
 impl UnityError {
@@ -84,7 +72,6 @@ impl UnityError {
             status,
             code,
             messages: vec![message.into()],
-            created_ms: 0,
         }
     }
 
@@ -94,13 +81,7 @@ impl UnityError {
             status,
             code,
             messages,
-            created_ms: 0,
         }
-    }
-
-    pub fn at(mut self, unix_ms: i64) -> Self {
-        self.created_ms = unix_ms;
-        self
     }
 
     pub fn not_found() -> Self {
@@ -163,37 +144,27 @@ impl UnityError {
         )
     }
 
-    /// The body as Unity writes it.
-    pub fn body(&self) -> Value {
-        let created = if self.created_ms != 0 {
-            self.created_ms
-        } else {
-            LAST_SEEN_MS.load(Ordering::Relaxed)
-        };
-        let created = if created == 0 {
-            // Nothing seen yet: the default scenario epoch.
-            1_767_225_600_000
-        } else {
-            created
-        };
-        let messages: Vec<Value> = self
-            .messages
+    /// The English texts as Unity writes them, each with the code suffix.
+    pub fn texts(&self) -> impl Iterator<Item = String> + '_ {
+        self.messages
             .iter()
-            .map(|m| json!({"en-US": format!("{m} (Error Code:{:#x})", self.code)}))
-            .collect();
+            .map(|m| format!("{m} (Error Code:{:#x})", self.code))
+    }
+
+    /// The body as Unity writes it, `created` at `unix_ms` (virtual time).
+    pub fn body(&self, unix_ms: i64) -> Value {
+        let messages: Vec<Value> = self.texts().map(|t| json!({"en-US": t})).collect();
         json!({"error": {
             "errorCode": self.code,
             "httpStatusCode": self.status.as_u16(),
             "messages": messages,
-            "created": format_datetime(created),
+            "created": format_datetime(unix_ms),
         }})
     }
-}
 
-impl IntoResponse for UnityError {
-    fn into_response(self) -> Response {
-        let body = self.body();
-        super::wire::json_response(self.status, &body)
+    /// The answer: the body, `created` at `unix_ms`, with Unity's headers.
+    pub fn render(&self, unix_ms: i64) -> Response {
+        super::wire::json_response(self.status, &self.body(unix_ms))
     }
 }
 

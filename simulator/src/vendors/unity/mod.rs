@@ -4,25 +4,39 @@
 //! metadata, the `{"error":{...}}` body, jobs for `?timeout=0`), the candidate upload, and
 //! `softwareUpgradeSession`/`upgradeSession` with their operations, running on virtual time.
 //!
-//! Files: `config` (the scenario section), `model` (the world and the session state machine's
-//! driver), `state` (state enums), `auth` (the caller extractor), `resources` (reads),
-//! `session` (create and actions), `upload`, `query` (parameters and filters), `wire`
-//! (envelopes and encodings), `types` (metadata), `error` (the error body).
+//! Inside, the direction is http → operations → domain → state/config:
+//! - http: `resources` (reads), `actions` (create and actions), `upload`, through `handler`
+//!   (one exchange with the world per request), `auth`, `input`, `query`, `wire`, `types`,
+//!   `error`;
+//! - operations: `ops`, one type shared by requests and timeline actions;
+//! - domain: `model` (the [`Model`] and the engine's view of it), `array`, `logins`,
+//!   `lifecycle`, `scheduler`, `failures`, `jobs`, `render`;
+//! - `state` (the state enums and their tables), `config` (the scenario section).
 
+mod actions;
+mod array;
 mod auth;
 pub mod config;
 pub mod error;
+mod failures;
+mod handler;
+mod input;
+mod jobs;
+mod lifecycle;
+mod logins;
 mod model;
+mod ops;
 pub mod query;
+mod render;
 mod resources;
-mod session;
+mod scheduler;
 pub mod state;
 pub mod types;
 mod upload;
 pub mod wire;
 
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{delete, get, post};
 use axum::Router;
 
@@ -30,10 +44,11 @@ pub use config::Config;
 pub use error::UnityError;
 pub use model::Model;
 
+use crate::engine::World;
 use crate::Sim;
 
-/// This vendor's routes. Authentication is the [`auth::Caller`] extractor each handler takes
-/// first, so paths no route matches stay 404 in Unity's shape.
+/// This vendor's routes. Authentication is checked inside each handler's exchange with the
+/// world, so paths no route matches stay 404 in Unity's shape.
 pub fn routes() -> Router<Sim> {
     let other = resources::method_not_allowed;
     Router::new()
@@ -44,7 +59,7 @@ pub fn routes() -> Router<Sim> {
         .route(
             "/api/types/{type}/instances",
             get(resources::collection)
-                .post(session::create)
+                .post(actions::create)
                 .fallback(other),
         )
         .route(
@@ -55,11 +70,11 @@ pub fn routes() -> Router<Sim> {
         )
         .route(
             "/api/types/{type}/action/{action}",
-            post(session::type_action).fallback(other),
+            post(actions::type_action).fallback(other),
         )
         .route(
             "/api/instances/{type}/{id}/action/{action}",
-            post(session::instance_action).fallback(other),
+            post(actions::instance_action).fallback(other),
         )
         .route(
             "/upload/files/types/{type}",
@@ -67,12 +82,13 @@ pub fn routes() -> Router<Sim> {
         )
 }
 
-/// The answer to a path under this vendor's prefix that no route matches.
-pub fn not_found(_path: &str) -> Response {
-    UnityError::not_found().into_response()
+/// The answer to a path under this vendor's prefix that no route matches, `created` now.
+pub fn not_found(world: &mut World, _path: &str) -> Response {
+    UnityError::not_found().render(model::now_unix_ms(&world.core))
 }
 
-/// An error in this vendor's own shape, for injected faults and fallbacks.
-pub fn error_response(status: StatusCode, message: &str) -> Response {
-    UnityError::new(status, error::code_for_status(status), message.to_string()).into_response()
+/// An error in this vendor's own shape (injected faults, refusals), `created` now.
+pub fn error_response(world: &mut World, status: StatusCode, message: &str) -> Response {
+    UnityError::new(status, error::code_for_status(status), message.to_string())
+        .render(model::now_unix_ms(&world.core))
 }

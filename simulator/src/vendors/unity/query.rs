@@ -189,24 +189,28 @@ impl Parser {
         }
     }
 
-    fn or(&mut self) -> Result<Filter, String> {
-        let mut left = self.and()?;
-        while self.peek_word().as_deref() == Some("or") {
+    /// `next (word next)*`, folded left with `join`.
+    fn chain(
+        &mut self,
+        word: &str,
+        next: fn(&mut Self) -> Result<Filter, String>,
+        join: fn(Box<Filter>, Box<Filter>) -> Filter,
+    ) -> Result<Filter, String> {
+        let mut left = next(self)?;
+        while self.peek_word().as_deref() == Some(word) {
             self.pos += 1;
-            let right = self.and()?;
-            left = Filter::Or(Box::new(left), Box::new(right));
+            let right = next(self)?;
+            left = join(Box::new(left), Box::new(right));
         }
         Ok(left)
     }
 
+    fn or(&mut self) -> Result<Filter, String> {
+        self.chain("or", Self::and, Filter::Or)
+    }
+
     fn and(&mut self) -> Result<Filter, String> {
-        let mut left = self.unary()?;
-        while self.peek_word().as_deref() == Some("and") {
-            self.pos += 1;
-            let right = self.unary()?;
-            left = Filter::And(Box::new(left), Box::new(right));
-        }
-        Ok(left)
+        self.chain("and", Self::unary, Filter::And)
     }
 
     fn unary(&mut self) -> Result<Filter, String> {

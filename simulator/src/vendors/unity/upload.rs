@@ -1,57 +1,28 @@
 //! `POST /upload/files/types/candidateSoftwareVersion`: a multipart upload whose form field
 //! `filename` carries the candidate image (e.g. `Unity-5.3.0.0.5.120.tgz.bin.gpg`). The
-//! version and build come from the file's name; the answer is 200 with an empty body, as on
-//! a real array. There is one candidate at a time: a new upload replaces the old one.
+//! multipart body is read before the world is touched; the file's name becomes an
+//! `UploadCandidate` operation. The answer is 200 with an empty body, as on a real array.
 
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, Path};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use super::auth::Caller;
-use super::error::{self, UnityError};
-use super::resources::path_or_404;
-use crate::Sim;
+use super::auth::Presented;
+use super::error::UnityError;
+use super::handler::serve;
+use super::input::path_or_404;
+use super::ops::{Operation, UploadCandidate};
+use crate::engine::Exchange;
 
-/// `Unity-5.3.0.0.5.120...` → ("5.3.0", 120).
-pub fn parse_image_name(name: &str) -> Option<(String, u32)> {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    let rest = base.strip_prefix("Unity-")?;
-    let nums: Vec<&str> = rest.split('.').take(6).collect();
-    if nums.len() < 6
-        || !nums
-            .iter()
-            .all(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
-    {
-        return None;
-    }
-    let version = format!("{}.{}.{}", nums[0], nums[1], nums[2]);
-    let build = nums[5].parse().ok()?;
-    Some((version, build))
-}
-
-pub async fn upload(
-    caller: Caller,
-    State(sim): State<Sim>,
-    path: Result<Path<String>, PathRejection>,
-    multipart: Result<Multipart, MultipartRejection>,
-) -> Response {
-    let name = match path_or_404(&caller, path) {
-        Ok(n) => n,
-        Err(r) => return r,
-    };
-    if name != "candidateSoftwareVersion" {
-        return caller.error(UnityError::not_found());
-    }
-    let mut multipart = match multipart {
-        Ok(m) => m,
-        Err(e) => {
-            return caller.error(UnityError::malformed_body(&format!(
-                "an upload must be multipart/form-data with the file in form field 'filename' ({e})"
-            )))
-        }
-    };
+/// The name of the file in form field `filename`, reading (and dropping) every part.
+async fn file_name(multipart: Result<Multipart, MultipartRejection>) -> Result<String, UnityError> {
+    let mut multipart = multipart.map_err(|e| {
+        UnityError::malformed_body(&format!(
+            "an upload must be multipart/form-data with the file in form field 'filename' ({e})"
+        ))
+    })?;
     let mut file_name = None;
     loop {
         match multipart.next_field().await {
@@ -60,7 +31,7 @@ pub async fn upload(
                 let fname = field.file_name().map(str::to_string);
                 // Drain the part; the image's bytes do not matter here.
                 if field.bytes().await.is_err() {
-                    return caller.error(UnityError::malformed_body(
+                    return Err(UnityError::malformed_body(
                         "the multipart body is cut short",
                     ));
                 }
@@ -70,56 +41,32 @@ pub async fn upload(
             }
             Ok(None) => break,
             Err(e) => {
-                return caller.error(UnityError::malformed_body(&format!(
+                return Err(UnityError::malformed_body(&format!(
                     "the multipart body cannot be read ({e})"
                 )))
             }
         }
     }
-    let Some(file_name) = file_name else {
-        return caller.error(UnityError::incorrect_body(
-            "The upload needs the candidate file in form field [filename].",
-        ));
-    };
-    let Some((version, build)) = parse_image_name(&file_name) else {
-        return caller.error(UnityError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            error::UPGRADE_BAD_FILE,
-            format!("The uploaded file [{file_name}] is not a valid upgrade candidate (expected a signed image such as Unity-5.3.0.0.5.120.tgz.bin.gpg)."),
-        ));
-    };
-    let w = &mut *sim.lock();
-    let (core, model) = w.split::<super::Model>();
-    if let Some(i) = model.active_session() {
-        let s = &model.sessions[i];
-        return caller.error(UnityError::new(
-            StatusCode::CONFLICT,
-            error::UPGRADE_SESSION_ACTIVE,
-            format!(
-                "A candidate cannot be uploaded while upgrade session {} is {}.",
-                s.id, s.status
-            ),
-        ));
-    }
-    let release = core.clock.datetime().timestamp_millis();
-    model.install_candidate(core, &version, build, release);
-    caller.finish(StatusCode::OK.into_response())
+    file_name.ok_or_else(|| {
+        UnityError::incorrect_body("The upload needs the candidate file in form field [filename].")
+    })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn image_names_give_version_and_build() {
-        assert_eq!(
-            parse_image_name("Unity-5.3.0.0.5.120.tgz.bin.gpg"),
-            Some(("5.3.0".into(), 120))
-        );
-        assert_eq!(
-            parse_image_name("/tmp/Unity-5.4.1.0.5.007.tgz.bin.gpg"),
-            Some(("5.4.1".into(), 7))
-        );
-        assert_eq!(parse_image_name("notes.txt"), None);
-    }
+pub async fn upload(
+    ex: Exchange,
+    who: Presented,
+    path: Result<Path<String>, PathRejection>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Response {
+    let input = match path_or_404(path) {
+        Ok(name) if name != "candidateSoftwareVersion" => Err(UnityError::not_found()),
+        Ok(_) => file_name(multipart)
+            .await
+            .and_then(|f| UploadCandidate::from_file_name(&f)),
+        Err(e) => Err(e),
+    };
+    serve(ex, who, input, |core, model, caller, u| {
+        model.execute(core, Operation::Upload(u))?;
+        Ok(caller.finish(StatusCode::OK.into_response()))
+    })
 }

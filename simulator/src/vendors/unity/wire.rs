@@ -77,30 +77,35 @@ pub fn select(
         }
     }
     for attr in roots {
-        let wanted: Vec<&str> = fields
-            .iter()
-            .filter_map(|f| {
-                let mut parts = f.splitn(2, '.');
-                (parts.next() == Some(attr)).then(|| parts.next().unwrap_or(""))
-            })
-            .collect();
-        if wanted.is_empty() {
-            continue;
-        }
-        let Some(value) = content.get(attr) else {
+        let wanted = under(fields, attr);
+        let Some(value) = content.get(attr).filter(|v| !v.is_null()) else {
             continue;
         };
-        if value.is_null() {
-            continue;
+        if !wanted.is_empty() {
+            out.insert(attr.to_string(), cut(value, &wanted));
         }
-        let picked = if wanted.contains(&"") {
-            value.clone()
-        } else {
-            pick_nested(value, &wanted)
-        };
-        out.insert(attr.to_string(), picked);
     }
     Ok(out)
+}
+
+/// The paths in `paths` below `key` (`""` where `key` itself is asked for).
+fn under<'a, S: AsRef<str>>(paths: &'a [S], key: &str) -> Vec<&'a str> {
+    paths
+        .iter()
+        .filter_map(|p| {
+            let mut parts = p.as_ref().splitn(2, '.');
+            (parts.next() == Some(key)).then(|| parts.next().unwrap_or(""))
+        })
+        .collect()
+}
+
+/// `value` cut down to `wanted`: the whole value when it is asked for itself.
+fn cut(value: &Value, wanted: &[&str]) -> Value {
+    if wanted.contains(&"") {
+        value.clone()
+    } else {
+        pick_nested(value, wanted)
+    }
 }
 
 /// `candidate.version` on `{"id":..,"version":..}` keeps id and version; lists map per item.
@@ -113,22 +118,10 @@ fn pick_nested(value: &Value, subs: &[&str]) -> Value {
                 out.insert("id".into(), id.clone());
             }
             for (k, v) in obj {
-                let deeper: Vec<&str> = subs
-                    .iter()
-                    .filter_map(|s| {
-                        let mut parts = s.splitn(2, '.');
-                        (parts.next() == Some(k.as_str())).then(|| parts.next().unwrap_or(""))
-                    })
-                    .collect();
-                if deeper.is_empty() {
-                    continue;
+                let deeper = under(subs, k);
+                if !deeper.is_empty() {
+                    out.insert(k.clone(), cut(v, &deeper));
                 }
-                let picked = if deeper.contains(&"") {
-                    v.clone()
-                } else {
-                    pick_nested(v, &deeper)
-                };
-                out.insert(k.clone(), picked);
             }
             Value::Object(out)
         }
