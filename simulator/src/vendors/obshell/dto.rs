@@ -4,7 +4,8 @@
 use serde_json::{Map, Value};
 
 use super::config::Profile;
-use super::model::{Dag, Model, Node, SubTask, Time};
+use super::lifecycle::{Dag, Node, SubTask, Time};
+use super::model::Model;
 use super::wire::{time_at, unix_zero, GO_ZERO_TIME};
 use crate::kernel::Core;
 
