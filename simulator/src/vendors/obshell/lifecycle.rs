@@ -80,38 +80,32 @@ impl Dag {
     }
 }
 
-impl Resource for Dag {
-    type State = DagState;
-    const VENDOR: &'static str = VENDOR;
-    fn resource(&self) -> String {
-        format!("dag/{}", self.dag_id)
-    }
-    fn state_mut(&mut self) -> &mut DagState {
-        &mut self.state
-    }
+/// Names a resource's state field and its journal path (`dag/2`, `dag/2/node/5/task/9`).
+macro_rules! resource {
+    ($ty:ty, $state:ty, |$r:ident| $path:expr) => {
+        impl Resource for $ty {
+            type State = $state;
+            const VENDOR: &'static str = VENDOR;
+            fn resource(&self) -> String {
+                let $r = self;
+                $path
+            }
+            fn state_mut(&mut self) -> &mut $state {
+                &mut self.state
+            }
+        }
+    };
 }
 
-impl Resource for Node {
-    type State = NodeState;
-    const VENDOR: &'static str = VENDOR;
-    fn resource(&self) -> String {
-        format!("{}/node/{}", self.dag_path, self.node_id)
-    }
-    fn state_mut(&mut self) -> &mut NodeState {
-        &mut self.state
-    }
-}
-
-impl Resource for SubTask {
-    type State = TaskState;
-    const VENDOR: &'static str = VENDOR;
-    fn resource(&self) -> String {
-        format!("{}/task/{}", self.node_path, self.task_id)
-    }
-    fn state_mut(&mut self) -> &mut TaskState {
-        &mut self.state
-    }
-}
+resource!(Dag, DagState, |d| format!("dag/{}", d.dag_id));
+resource!(Node, NodeState, |n| format!(
+    "{}/node/{}",
+    n.dag_path, n.node_id
+));
+resource!(SubTask, TaskState, |t| format!(
+    "{}/task/{}",
+    t.node_path, t.task_id
+));
 
 impl Model {
     /// The DAG holding the maintenance lock, if any.
