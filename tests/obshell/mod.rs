@@ -6,7 +6,9 @@ use axum::http::Request;
 use serde_json::{json, Value};
 use upgrade_sim::Sim;
 
-use crate::support::obshell::{post_raw_v1, v1, v2, v2_header, v2_with, PASSWORD, WALL};
+use crate::support::obshell::{
+    dag_operator, post_raw_v1, v1, v2, v2_header, v2_with, PASSWORD, WALL,
+};
 use crate::support::{default_sim, send, sim_from, Reply};
 
 /// The default scenario with the `current` profile (errCode strings, v2 only).
@@ -25,11 +27,7 @@ fn error_of(r: &Reply) -> (u16, Value) {
 /// The doc's sample request body: the docs wrap the JSON object in quotes (a markdown
 /// artifact that no server would parse); the object inside is what is sent.
 fn sample(file: &str) -> String {
-    let text = std::fs::read_to_string(format!(
-        "{}/fixtures/obshell/{file}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap();
+    let text = fixture(file);
     let t = text.trim();
     t.strip_prefix('"')
         .and_then(|t| t.strip_suffix('"'))
@@ -38,14 +36,12 @@ fn sample(file: &str) -> String {
 }
 
 fn sample_response(file: &str) -> Value {
-    serde_json::from_str(
-        &std::fs::read_to_string(format!(
-            "{}/fixtures/obshell/{file}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap(),
-    )
-    .unwrap()
+    serde_json::from_str(&fixture(file)).unwrap()
+}
+
+fn fixture(file: &str) -> String {
+    let path = format!("{}/fixtures/obshell/{file}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 fn keys_of(v: &Value) -> Vec<String> {
@@ -521,15 +517,7 @@ async fn a_failed_node_fails_the_dag_holds_the_lock_and_retry_ends_succeed() {
     assert_eq!(locked.status, 500);
     assert_eq!(locked.json()["error"]["code"], 2301);
 
-    let retry = send(
-        &sim,
-        v1(
-            "POST",
-            "/api/v1/task/dag/12",
-            Some(&json!({"operator": "retry"})),
-        ),
-    )
-    .await;
+    let retry = send(&sim, dag_operator("retry")).await;
     assert_eq!(retry.status, 200, "{}", retry.text());
     assert!(retry.json().get("data").is_none());
     let ready = dag(&sim, "12").await;
@@ -609,15 +597,7 @@ async fn a_failure_after_restart_cannot_roll_back_but_can_be_passed_only_where_a
     );
     start_agent_upgrade(&sim).await;
     sim.run_until_idle().unwrap();
-    let r = send(
-        &sim,
-        v1(
-            "POST",
-            "/api/v1/task/dag/12",
-            Some(&json!({"operator": "ROLLBACK"})),
-        ),
-    )
-    .await;
+    let r = send(&sim, dag_operator("ROLLBACK")).await;
     assert_eq!(
         error_of(&r),
         (
@@ -625,28 +605,12 @@ async fn a_failure_after_restart_cannot_roll_back_but_can_be_passed_only_where_a
             json!({"code": 1010, "message": "Known error: failed to set dag rollback: node restart obshell cannot rollback"})
         )
     );
-    let r = send(
-        &sim,
-        v1(
-            "POST",
-            "/api/v1/task/dag/12",
-            Some(&json!({"operator": "PASS"})),
-        ),
-    )
-    .await;
+    let r = send(&sim, dag_operator("PASS")).await;
     assert_eq!(
         r.json()["error"]["message"],
         "Known error: failed to pass dag: node upgrade post table maintain cannot pass"
     );
-    let r = send(
-        &sim,
-        v1(
-            "POST",
-            "/api/v1/task/dag/12",
-            Some(&json!({"operator": "RETRY"})),
-        ),
-    )
-    .await;
+    let r = send(&sim, dag_operator("RETRY")).await;
     assert_eq!(r.status, 200);
     sim.run_until_idle().unwrap();
     assert_eq!(dag(&sim, "12").await["state"], "SUCCEED");
@@ -657,15 +621,7 @@ async fn cancel_ends_failed_with_the_cancel_operator() {
     let sim = default_sim();
     start_agent_upgrade(&sim).await;
     sim.advance(3_000).unwrap();
-    let r = send(
-        &sim,
-        v1(
-            "POST",
-            "/api/v1/task/dag/12",
-            Some(&json!({"operator": "CANCEL"})),
-        ),
-    )
-    .await;
+    let r = send(&sim, dag_operator("CANCEL")).await;
     assert_eq!(r.status, 200, "{}", r.text());
     sim.run_until_idle().unwrap();
     let d = dag(&sim, "12").await;
@@ -889,18 +845,7 @@ async fn scripted_run() -> (Vec<String>, String) {
             .await
             .text(),
     );
-    replies.push(
-        send(
-            &sim,
-            v1(
-                "POST",
-                "/api/v1/task/dag/12",
-                Some(&json!({"operator": "RETRY"})),
-            ),
-        )
-        .await
-        .text(),
-    );
+    replies.push(send(&sim, dag_operator("RETRY")).await.text());
     sim.advance(7_000).unwrap();
     replies.push(
         send(&sim, v1("GET", "/api/v1/task/dag/12", None))

@@ -109,6 +109,12 @@ pub fn post_raw_v1(uri: &str, body: &str) -> Request<Body> {
     raw_v1("POST", uri, body)
 }
 
+/// `POST /api/v1/task/dag/12` (the first upgrade's DAG) with `operator`, v1-authenticated.
+pub fn dag_operator(operator: &str) -> Request<Body> {
+    let body = serde_json::json!({ "operator": operator });
+    v1("POST", "/api/v1/task/dag/12", Some(&body))
+}
+
 /// A v2-authenticated request (AES-encrypted body), with a chosen password and expiry.
 pub fn v2_with(
     method: &str,
