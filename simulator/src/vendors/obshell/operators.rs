@@ -22,6 +22,7 @@ struct Words {
     why: &'static str,
 }
 
+/// The words of `op`'s refusals (RUN never gets this far: it is not supported).
 fn words(op: Operator) -> Words {
     let (state_code, node_code, action, why) = match op {
         Operator::Retry => (
