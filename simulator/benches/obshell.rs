@@ -8,7 +8,9 @@
 
 use std::time::{Duration, Instant};
 
-use upgrade_sim::vendors::obshell::auth::client;
+use base64::Engine;
+use upgrade_conformance::auth::obshell::{public_key, rsa_chunks};
+use upgrade_conformance::auth::Http;
 use upgrade_sim::{Scenario, Sim, SimOptions};
 
 const CLIENTS: usize = 16;
@@ -20,8 +22,15 @@ fn default_sim() -> Sim {
     Sim::new(scenario, SimOptions::default()).expect("sim")
 }
 
-fn auth() -> String {
-    client::v1_header("sim-password", chrono::Utc::now().timestamp() + 3600)
+/// `X-OCS-Auth` as the SDK seals it (the harness's client pieces, not the simulator's code),
+/// with the key the agent serves at `/api/v1/secret`.
+async fn auth(base: &str) -> String {
+    let http = Http::new(base).expect("client");
+    let key = public_key(&http).await.expect("GET /api/v1/secret");
+    let ts = chrono::Utc::now().timestamp() + 3600;
+    let plain = format!("{{\"password\": \"sim-password\", \"ts\": {ts}}}");
+    let sealed = rsa_chunks(&key, plain.as_bytes()).expect("seal");
+    base64::engine::general_purpose::STANDARD.encode(sealed)
 }
 
 async fn load() {
@@ -37,9 +46,10 @@ async fn load() {
     ));
     let base = format!("http://{addr}");
     let http = reqwest::Client::new();
+    let header = auth(&base).await;
     let created = http
         .post(format!("{base}/api/v1/agent/upgrade"))
-        .header("X-OCS-Auth", auth())
+        .header("X-OCS-Auth", &header)
         .body(r#"{"version":"4.2.0.0","release":"20240109191841.el7"}"#)
         .send()
         .await
@@ -47,7 +57,6 @@ async fn load() {
     assert_eq!(created.status(), 200);
     sim.advance(12_000).expect("advance");
     let url = format!("{base}/api/v1/task/dag/12?show_details=True");
-    let header = auth();
     let start = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..CLIENTS {

@@ -29,10 +29,10 @@ pub struct Vendor {
 }
 
 const OBSHELL: Vendor = Vendor {
-    name: "obshell",
-    render_error: |_, status, message| obshell::error_response(status, message),
-    not_found: |_, path| obshell::not_found(path),
-    exchanges: false,
+    name: obshell::VENDOR,
+    render_error: obshell::error_response,
+    not_found: obshell::not_found,
+    exchanges: true,
 };
 const OTA: Vendor = Vendor {
     name: "ota",

@@ -4,52 +4,12 @@
 use axum::body::Body;
 use axum::http::Request;
 use serde_json::{json, Value};
-use upgrade_sim::vendors::obshell::auth::client;
 use upgrade_sim::Sim;
 
+use crate::support::obshell::{
+    dag_operator, post_raw_v1, v1, v2, v2_header, v2_with, PASSWORD, WALL,
+};
 use crate::support::{default_sim, send, sim_from, Reply};
-
-/// The pinned wall clock (2026-01-01T00:00:00Z) in seconds, for auth expiries.
-const WALL: i64 = 1_767_225_600;
-const PASSWORD: &str = "sim-password";
-
-/// A v1-authenticated request (plain JSON body).
-fn v1(method: &str, uri: &str, body: Option<&Value>) -> Request<Body> {
-    Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("X-OCS-Auth", client::v1_header(PASSWORD, WALL + 60))
-        .body(body.map_or(Body::empty(), |b| Body::from(b.to_string())))
-        .unwrap()
-}
-
-/// A v2-authenticated request (AES-encrypted body), with a chosen password and expiry.
-fn v2_with(
-    method: &str,
-    uri: &str,
-    body: Option<&[u8]>,
-    password: &str,
-    ts: &str,
-) -> Request<Body> {
-    let (h, enc) = client::v2(password, ts, uri, [7u8; 32], body);
-    Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("X-OCS-Header", h)
-        .body(enc.map_or(Body::empty(), Body::from))
-        .unwrap()
-}
-
-fn v2(method: &str, uri: &str, body: Option<&Value>) -> Request<Body> {
-    let text = body.map(|b| b.to_string());
-    v2_with(
-        method,
-        uri,
-        text.as_deref().map(str::as_bytes),
-        PASSWORD,
-        &(WALL + 60).to_string(),
-    )
-}
 
 /// The default scenario with the `current` profile (errCode strings, v2 only).
 fn current_sim(extra: &str) -> Sim {
@@ -67,11 +27,7 @@ fn error_of(r: &Reply) -> (u16, Value) {
 /// The doc's sample request body: the docs wrap the JSON object in quotes (a markdown
 /// artifact that no server would parse); the object inside is what is sent.
 fn sample(file: &str) -> String {
-    let text = std::fs::read_to_string(format!(
-        "{}/fixtures/obshell/{file}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap();
+    let text = fixture(file);
     let t = text.trim();
     t.strip_prefix('"')
         .and_then(|t| t.strip_suffix('"'))
@@ -80,21 +36,12 @@ fn sample(file: &str) -> String {
 }
 
 fn sample_response(file: &str) -> Value {
-    serde_json::from_str(
-        &std::fs::read_to_string(format!(
-            "{}/fixtures/obshell/{file}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap(),
-    )
-    .unwrap()
+    serde_json::from_str(&fixture(file)).unwrap()
 }
 
-fn post_raw_v1(uri: &str, body: &str) -> Request<Body> {
-    Request::post(uri)
-        .header("X-OCS-Auth", client::v1_header(PASSWORD, WALL + 60))
-        .body(Body::from(body.to_string()))
-        .unwrap()
+fn fixture(file: &str) -> String {
+    let path = format!("{}/fixtures/obshell/{file}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 fn keys_of(v: &Value) -> Vec<String> {
@@ -277,7 +224,7 @@ async fn v2_hybrid_encryption_is_accepted_and_its_failures_are_the_real_ones() {
         "Unauthorized: Authentication expired"
     );
 
-    let (h, _) = client::v2(PASSWORD, "1999999999", "/api/v1/task/dag/99", [1; 32], None);
+    let (h, _) = v2_header(PASSWORD, "1999999999", "/api/v1/task/dag/99", [1; 32], None);
     let mismatch = send(
         &sim,
         Request::get("/api/v1/task/dag/12")
@@ -570,15 +517,7 @@ async fn a_failed_node_fails_the_dag_holds_the_lock_and_retry_ends_succeed() {
     assert_eq!(locked.status, 500);
     assert_eq!(locked.json()["error"]["code"], 2301);
 
-    let retry = send(
-        &sim,
-        v1(
-            "POST",
-            "/api/v1/task/dag/12",
-            Some(&json!({"operator": "retry"})),
-        ),
-    )
-    .await;
+    let retry = send(&sim, dag_operator("retry")).await;
     assert_eq!(retry.status, 200, "{}", retry.text());
     assert!(retry.json().get("data").is_none());
     let ready = dag(&sim, "12").await;
@@ -658,15 +597,7 @@ async fn a_failure_after_restart_cannot_roll_back_but_can_be_passed_only_where_a
     );
     start_agent_upgrade(&sim).await;
     sim.run_until_idle().unwrap();
-    let r = send(
-        &sim,
-        v1(
-            "POST",
-            "/api/v1/task/dag/12",
-            Some(&json!({"operator": "ROLLBACK"})),
-        ),
-    )
-    .await;
+    let r = send(&sim, dag_operator("ROLLBACK")).await;
     assert_eq!(
         error_of(&r),
         (
@@ -674,28 +605,12 @@ async fn a_failure_after_restart_cannot_roll_back_but_can_be_passed_only_where_a
             json!({"code": 1010, "message": "Known error: failed to set dag rollback: node restart obshell cannot rollback"})
         )
     );
-    let r = send(
-        &sim,
-        v1(
-            "POST",
-            "/api/v1/task/dag/12",
-            Some(&json!({"operator": "PASS"})),
-        ),
-    )
-    .await;
+    let r = send(&sim, dag_operator("PASS")).await;
     assert_eq!(
         r.json()["error"]["message"],
         "Known error: failed to pass dag: node upgrade post table maintain cannot pass"
     );
-    let r = send(
-        &sim,
-        v1(
-            "POST",
-            "/api/v1/task/dag/12",
-            Some(&json!({"operator": "RETRY"})),
-        ),
-    )
-    .await;
+    let r = send(&sim, dag_operator("RETRY")).await;
     assert_eq!(r.status, 200);
     sim.run_until_idle().unwrap();
     assert_eq!(dag(&sim, "12").await["state"], "SUCCEED");
@@ -706,15 +621,7 @@ async fn cancel_ends_failed_with_the_cancel_operator() {
     let sim = default_sim();
     start_agent_upgrade(&sim).await;
     sim.advance(3_000).unwrap();
-    let r = send(
-        &sim,
-        v1(
-            "POST",
-            "/api/v1/task/dag/12",
-            Some(&json!({"operator": "CANCEL"})),
-        ),
-    )
-    .await;
+    let r = send(&sim, dag_operator("CANCEL")).await;
     assert_eq!(r.status, 200, "{}", r.text());
     sim.run_until_idle().unwrap();
     let d = dag(&sim, "12").await;
@@ -783,7 +690,7 @@ async fn packages_can_be_uploaded_and_then_used() {
     let body = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"obshell-4.3.0.0-100.el7.x86_64.rpm\"\r\n\r\nRPMDATA\r\n--{boundary}--\r\n"
     );
-    let (h, enc) = client::v2(
+    let (h, enc) = v2_header(
         PASSWORD,
         "1999999999",
         "/api/v1/upgrade/package",
@@ -938,18 +845,7 @@ async fn scripted_run() -> (Vec<String>, String) {
             .await
             .text(),
     );
-    replies.push(
-        send(
-            &sim,
-            v1(
-                "POST",
-                "/api/v1/task/dag/12",
-                Some(&json!({"operator": "RETRY"})),
-            ),
-        )
-        .await
-        .text(),
-    );
+    replies.push(send(&sim, dag_operator("RETRY")).await.text());
     sim.advance(7_000).unwrap();
     replies.push(
         send(&sim, v1("GET", "/api/v1/task/dag/12", None))
@@ -980,37 +876,40 @@ async fn the_same_scenario_seed_and_requests_give_identical_responses_and_journa
     );
 }
 
+/// One lock per request: the vendor's handlers reach the world only through the engine's
+/// `Exchange`, so no source file of the vendor may take the lock itself.
 #[test]
-fn the_obshell_scenario_library_rehearses_to_its_promised_outcomes() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-    let mut count = 0;
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().to_string();
-        if !name.starts_with("obshell-") {
-            continue;
+fn no_obshell_source_takes_the_world_lock_itself() {
+    let root =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("simulator/src/vendors/obshell");
+    let (mut dirs, mut files) = (vec![root.clone()], Vec::new());
+    while let Some(dir) = dirs.pop() {
+        let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+            match path.extension() {
+                _ if path.is_dir() => dirs.push(path),
+                Some(x) if x == "rs" => files.push(path),
+                _ => {}
+            }
         }
-        let scenario = upgrade_sim::Scenario::from_file(&path).unwrap_or_else(|e| panic!("{e}"));
-        let sim = Sim::new(
-            scenario,
-            upgrade_sim::SimOptions {
-                speed: 0.0,
-                seed: None,
-                wall: crate::support::pinned_wall(),
-            },
-        )
-        .unwrap();
-        let outcome = upgrade_sim::rehearsal::rehearse(&sim).unwrap();
-        assert!(outcome.had_expectations, "{name} promises nothing");
-        assert!(
-            outcome.failures.is_empty(),
-            "{name}: {:#?}",
-            outcome.failures
-        );
-        count += 1;
     }
     assert!(
-        count >= 3,
-        "expected at least three obshell scenarios, found {count}"
+        files.len() > 5,
+        "found the vendor's sources in {}",
+        root.display()
+    );
+    let mut found = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        for (n, line) in text.lines().enumerate() {
+            if line.contains(".lock()") {
+                found.push(format!("{}:{}: {}", file.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "the world is locked outside Exchange::run:\n{}",
+        found.join("\n")
     );
 }

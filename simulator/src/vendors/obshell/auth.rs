@@ -4,14 +4,14 @@
 //! header's key and IV, padding stripped unchecked), PreHandlers (the trace id), then on
 //! protected routes Verify (header present, URI match, `ts` expiry against the injected wall
 //! clock, root password). v1 (`X-OCS-Auth`, obshell 4.2.2: RSA-encrypted `{"password","ts"}`,
-//! plain body) is accepted when the profile offers it. Applied per router, so unknown paths
-//! never see it and stay 404.
+//! plain body) is accepted when the profile offers it. [`authenticate`] is a synchronous
+//! check that a handler calls inside its one acquisition of the world, so the stamp (trace id,
+//! virtual time) and the answer come from one instant; only matched routes call it, so unknown
+//! paths never see it and stay 404.
 
 use std::sync::OnceLock;
 
 use aes::cipher::{BlockDecryptMut, KeyIvInit};
-use axum::body::{to_bytes, Bytes};
-use axum::extract::{FromRequest, Request};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use base64::Engine;
@@ -21,8 +21,11 @@ use serde_json::Value;
 
 use super::config::AuthVersion;
 use super::error::ObError;
+use super::gin::go_kind;
+use super::http::Raw;
+use super::model::Model;
 use super::wire::Stamp;
-use crate::Sim;
+use crate::kernel::Core;
 
 /// The agent's key pair (a fixed 1024-bit test key: the simulator has no secrets to keep, and
 /// a fixed key keeps every run identical).
@@ -89,17 +92,6 @@ fn go_string(o: &serde_json::Map<String, Value>, name: &str) -> Result<String, S
             "json: cannot unmarshal {} into Go struct field HttpHeader.{name} of type string",
             go_kind(v)
         )),
-    }
-}
-
-pub fn go_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
     }
 }
 
@@ -171,71 +163,45 @@ enum Credential {
     V2(Header),
 }
 
-/// A request that passed the auth stages: its stamp (trace id), headers and plaintext body.
+/// A request that passed the auth stages: its stamp (trace id) and plaintext body.
 #[derive(Debug, Clone)]
 pub struct Authed {
     pub stamp: Stamp,
-    pub headers: HeaderMap,
-    pub body: Bytes,
+    pub body: Vec<u8>,
 }
 
-/// Extractor for protected routes (HeaderDecrypt, BodyDecrypt, PreHandlers, Verify). As an
-/// extractor it runs only on matched routes, so unknown paths stay 404.
-pub struct Verified(pub Authed);
-
-/// Extractor for public routes (a v2 header, if sent, is still decrypted, as the real server does).
-pub struct Public(pub Authed);
-
-impl FromRequest<Sim> for Verified {
-    type Rejection = Response;
-    async fn from_request(req: Request, sim: &Sim) -> Result<Self, Response> {
-        run(sim, req, true).await.map(Verified)
-    }
-}
-
-impl FromRequest<Sim> for Public {
-    type Rejection = Response;
-    async fn from_request(req: Request, sim: &Sim) -> Result<Self, Response> {
-        run(sim, req, false).await.map(Public)
-    }
-}
-
-async fn run(sim: &Sim, req: Request, protect: bool) -> Result<Authed, Response> {
-    let (parts, body) = req.into_parts();
-    let bytes = match to_bytes(body, 256 * 1024 * 1024).await {
+/// The auth stages of one request (HeaderDecrypt, BodyDecrypt, PreHandlers, and on a
+/// protected route Verify), under the world's lock; a failure is the answer.
+pub fn authenticate(
+    core: &mut Core,
+    m: &Model,
+    raw: &Raw,
+    protect: bool,
+) -> Result<Authed, Response> {
+    let bytes = match &raw.body {
         Ok(b) => b,
         Err(e) => {
-            let w = &mut *sim.lock();
-            let stamp = Stamp::new(&mut w.core, &parts.headers);
-            return Err(ObError::bind(&format!("read body: {e}"))
-                .render(w.vendor::<super::Model>().profile, &stamp));
+            let stamp = Stamp::new(core, &raw.headers);
+            return Err(ObError::bind(&format!("read body: {e}")).render(m.profile, &stamp));
         }
     };
-    let uri = parts
-        .uri
-        .path_and_query()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| parts.uri.path().to_string());
-    let w = &mut *sim.lock();
-    let (core, m) = w.split::<super::Model>();
     match check(
-        &parts.headers,
-        &bytes,
-        &uri,
+        &raw.headers,
+        bytes,
+        &raw.uri,
         protect,
         m,
         core.wall.now().timestamp(),
     ) {
         Ok(body) => Ok(Authed {
-            stamp: Stamp::new(core, &parts.headers),
-            headers: parts.headers,
-            body: Bytes::from(body),
+            stamp: Stamp::new(core, &raw.headers),
+            body,
         }),
         Err(e) => {
             let stamp = if e.early {
                 Stamp::untraced(core)
             } else {
-                Stamp::new(core, &parts.headers)
+                Stamp::new(core, &raw.headers)
             };
             Err(e.render(m.profile, &stamp))
         }
@@ -248,7 +214,7 @@ fn check(
     body: &[u8],
     uri: &str,
     protect: bool,
-    m: &super::Model,
+    m: &Model,
     now_s: i64,
 ) -> Result<Vec<u8>, ObError> {
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
@@ -310,69 +276,5 @@ fn check(
             }
             Ok(plain)
         }
-    }
-}
-
-/// The client side of both schemes, as the obshell SDK builds them (for tests, benches and
-/// curl walk-throughs: `upgrade-sim` has no SDK of its own to lean on).
-pub mod client {
-    use aes::cipher::{BlockEncryptMut, KeyIvInit};
-    use base64::Engine;
-    use rsa::{Pkcs1v15Encrypt, RsaPublicKey};
-
-    fn public() -> Option<RsaPublicKey> {
-        super::key().map(|k| k.to_public_key())
-    }
-
-    fn b64(bytes: &[u8]) -> String {
-        base64::engine::general_purpose::STANDARD.encode(bytes)
-    }
-
-    /// `X-OCS-Auth`: one RSA block of `{"password": …, "ts": <int>}` (Python's json.dumps spacing).
-    pub fn v1_header(password: &str, ts: i64) -> String {
-        let json = format!(
-            "{{\"password\": {}, \"ts\": {ts}}}",
-            serde_json::Value::from(password)
-        );
-        encrypt_chunks(json.as_bytes(), usize::MAX)
-    }
-
-    fn encrypt_chunks(plain: &[u8], chunk: usize) -> String {
-        let Some(k) = public() else {
-            return String::new();
-        };
-        let mut rng = rsa::rand_core::OsRng;
-        let mut out = Vec::new();
-        for c in plain.chunks(chunk.min(117)) {
-            if let Ok(e) = k.encrypt(&mut rng, Pkcs1v15Encrypt, c) {
-                out.extend(e);
-            }
-        }
-        b64(&out)
-    }
-
-    /// `X-OCS-Header` for `uri` (path + query) and, if there is a body, the body encrypted
-    /// with AES-128-CBC under `keys` (16-byte key ‖ 16-byte IV), base64, as the SDK sends it.
-    pub fn v2(
-        password: &str,
-        ts: &str,
-        uri: &str,
-        keys: [u8; 32],
-        body: Option<&[u8]>,
-    ) -> (String, Option<String>) {
-        let header = format!(
-            "{{\"auth\": {}, \"ts\": {}, \"uri\": {}, \"keys\": \"{}\"}}",
-            serde_json::Value::from(password),
-            serde_json::Value::from(ts),
-            serde_json::Value::from(uri),
-            b64(&keys)
-        );
-        let enc = body.map(|b| {
-            type Enc = cbc::Encryptor<aes::Aes128>;
-            let e = Enc::new_from_slices(&keys[..16], &keys[16..])
-                .map(|e| e.encrypt_padded_vec_mut::<aes::cipher::block_padding::Pkcs7>(b));
-            b64(&e.unwrap_or_default())
-        });
-        (encrypt_chunks(header.as_bytes(), 53), enc)
     }
 }

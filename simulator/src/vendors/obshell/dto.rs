@@ -4,7 +4,8 @@
 use serde_json::{Map, Value};
 
 use super::config::Profile;
-use super::model::{Dag, Model, Node, SubTask, Time};
+use super::lifecycle::{Dag, Node, SubTask, Time};
+use super::model::Model;
 use super::wire::{time_at, unix_zero, GO_ZERO_TIME};
 use crate::kernel::Core;
 
@@ -13,6 +14,44 @@ fn time(core: &Core, t: Time) -> Value {
         Time::Unix0 => unix_zero(core),
         Time::At(ms) => time_at(core, ms),
     })
+}
+
+/// `additional_data`: `{}` where the real DTO carries some, `null` elsewhere.
+fn additional(present: bool) -> Value {
+    if present {
+        Value::Object(Map::new())
+    } else {
+        Value::Null
+    }
+}
+
+/// A list of details, or `null` when details are not shown.
+fn details(show: bool, items: impl FnOnce() -> Vec<Value>) -> Value {
+    if show {
+        Value::Array(items())
+    } else {
+        Value::Null
+    }
+}
+
+/// The keys a node and a sub task open with: generic id, own id, name, state, operator,
+/// start and end time.
+fn opening(
+    core: &Core,
+    (id_key, id): (&str, u64),
+    name: &str,
+    (state, operator): (String, String),
+    (start, end): (Time, Time),
+) -> Map<String, Value> {
+    let mut o = Map::new();
+    o.insert("id".into(), Value::from(format!("1{id}")));
+    o.insert(id_key.into(), Value::from(id));
+    o.insert("name".into(), Value::from(name));
+    o.insert("state".into(), Value::from(state));
+    o.insert("operator".into(), Value::from(operator));
+    o.insert("start_time".into(), time(core, start));
+    o.insert("end_time".into(), time(core, end));
+    o
 }
 
 /// A DAG. `fresh`: the creation response (zero times, no details).
@@ -39,72 +78,52 @@ pub fn dag(m: &Model, core: &Core, d: &Dag, show_details: bool, fresh: bool) -> 
         o.insert("start_time".into(), time(core, d.start));
         o.insert("end_time".into(), time(core, d.end));
     }
-    let details = show_details && !fresh;
+    let show = show_details && !fresh;
     o.insert(
         "additional_data".into(),
-        if details && d.nodes.len() >= 2 {
-            Value::Object(Map::new())
-        } else {
-            Value::Null
-        },
+        additional(show && d.nodes.len() >= 2),
     );
-    o.insert(
-        "nodes".into(),
-        if details {
-            Value::Array(
-                d.nodes
-                    .iter()
-                    .map(|n| node(m, core, n, true, true))
-                    .collect(),
-            )
-        } else {
-            Value::Null
-        },
-    );
+    let nodes = || {
+        d.nodes
+            .iter()
+            .map(|n| node(m, core, n, true, true))
+            .collect()
+    };
+    o.insert("nodes".into(), details(show, nodes));
     Value::Object(o)
 }
 
 /// A node; `inside_dag`: rendered as part of a DAG detail (`additional_data` null).
 pub fn node(m: &Model, core: &Core, n: &Node, show_details: bool, inside_dag: bool) -> Value {
-    let mut o = Map::new();
-    o.insert("id".into(), Value::from(format!("1{}", n.node_id)));
-    o.insert("node_id".into(), Value::from(n.node_id));
-    o.insert("name".into(), Value::from(n.name.clone()));
-    o.insert("state".into(), Value::from(n.state.to_string()));
-    o.insert("operator".into(), Value::from(n.operator.to_string()));
-    o.insert("start_time".into(), time(core, n.start));
-    o.insert("end_time".into(), time(core, n.end));
+    let said = (n.state.to_string(), n.operator.to_string());
+    let mut o = opening(
+        core,
+        ("node_id", n.node_id),
+        &n.name,
+        said,
+        (n.start, n.end),
+    );
     o.insert(
         "additional_data".into(),
-        if !inside_dag && n.tasks.len() >= 2 {
-            Value::Object(Map::new())
-        } else {
-            Value::Null
-        },
+        additional(!inside_dag && n.tasks.len() >= 2),
     );
-    o.insert(
-        "sub_tasks".into(),
-        if show_details {
-            Value::Array(n.tasks.iter().map(|t| task(m, core, n, t)).collect())
-        } else {
-            Value::Null
-        },
-    );
+    let tasks = || n.tasks.iter().map(|t| task(m, core, n, t)).collect();
+    o.insert("sub_tasks".into(), details(show_details, tasks));
     Value::Object(o)
 }
 
 /// A sub task.
 pub fn task(m: &Model, core: &Core, n: &Node, t: &SubTask) -> Value {
     let server = &m.servers[t.server];
-    let mut o = Map::new();
-    o.insert("id".into(), Value::from(format!("1{}", t.task_id)));
-    o.insert("task_id".into(), Value::from(t.task_id));
-    o.insert("name".into(), Value::from(n.name.clone()));
-    o.insert("state".into(), Value::from(t.state.to_string()));
-    o.insert("operator".into(), Value::from(t.operator.to_string()));
-    o.insert("start_time".into(), time(core, t.start));
-    o.insert("end_time".into(), time(core, t.end));
-    o.insert("additional_data".into(), Value::Null);
+    let said = (t.state.to_string(), t.operator.to_string());
+    let mut o = opening(
+        core,
+        ("task_id", t.task_id),
+        &n.name,
+        said,
+        (t.start, t.end),
+    );
+    o.insert("additional_data".into(), additional(false));
     o.insert("execute_times".into(), Value::from(t.execute_times));
     let mut agent = Map::new();
     agent.insert("ip".into(), Value::from(server.ip.clone()));

@@ -1,29 +1,27 @@
-//! The public agent endpoints: GET /api/v1/info (what the SDK negotiates auth from),
-//! GET|POST /api/v1/status and GET /api/v1/secret (the RSA public key).
+//! The public agent endpoints' operations: `GET /api/v1/info` (what the SDK negotiates auth
+//! from), `GET|POST /api/v1/status` and `GET /api/v1/secret` (the RSA public key).
 
-use axum::extract::State;
-use axum::response::Response;
 use serde_json::{Map, Value};
 
-use super::auth::{public_key_b64, Public};
-use super::model::Model;
-use super::wire::Stamp;
-use crate::Sim;
+use super::super::auth::public_key_b64;
+use super::super::model::Model;
+use crate::kernel::Core;
 
 /// The agent process id the simulator reports (fixed, so runs are identical).
 const PID: u32 = 24_866;
 
-fn start_at(core: &crate::kernel::Core) -> i64 {
-    // The agent started at the epoch of virtual time; Go reports UnixNano.
+/// When the agent started: the epoch of virtual time, as Go's UnixNano.
+fn start_at(core: &Core) -> i64 {
     core.clock.epoch().timestamp_nanos_opt().unwrap_or(0)
 }
 
-pub fn info_data(m: &Model, start_at: i64) -> Value {
+/// `GET /api/v1/info`.
+pub fn info(m: &Model, core: &Core) -> Value {
     let s = m.master();
     let mut o = Map::new();
     o.insert("pid".into(), PID.into());
     o.insert("state".into(), 2.into());
-    o.insert("startAt".into(), start_at.into());
+    o.insert("startAt".into(), start_at(core).into());
     o.insert("homePath".into(), "/home/admin/oceanbase".into());
     o.insert("obVersion".into(), m.ob_full_version().into());
     o.insert("architecture".into(), m.arch.clone().into());
@@ -41,18 +39,8 @@ pub fn info_data(m: &Model, start_at: i64) -> Value {
     Value::Object(o)
 }
 
-pub async fn info(State(sim): State<Sim>, Public(a): Public) -> Response {
-    let w = &mut *sim.lock();
-    let stamp = a.stamp;
-    let data = info_data(w.vendor::<super::Model>(), start_at(&w.core));
-    stamp.ok(Some(data))
-}
-
-pub async fn status(State(sim): State<Sim>, Public(_): Public) -> Response {
-    let w = &mut *sim.lock();
-    let m = w.vendor::<super::Model>();
-    // /api/v1/status is served before PreHandlers: its envelope has an empty trace id.
-    let stamp = Stamp::untraced(&w.core);
+/// `GET|POST /api/v1/status`.
+pub fn status(m: &Model, core: &Core) -> Value {
     let s = m.master();
     let mut agent = Map::new();
     agent.insert("ip".into(), s.ip.clone().into());
@@ -63,20 +51,22 @@ pub async fn status(State(sim): State<Sim>, Public(_): Public) -> Response {
     o.insert("state".into(), 2.into());
     o.insert("version".into(), m.agent_full_version().into());
     o.insert("pid".into(), PID.into());
-    o.insert("startAt".into(), start_at(&w.core).into());
+    o.insert("startAt".into(), start_at(core).into());
     o.insert("port".into(), s.port.into());
     o.insert("obState".into(), (if s.observer_up { 3 } else { 1 }).into());
-    o.insert("underMaintenance".into(), m.maintenance.is_some().into());
-    stamp.ok(Some(Value::Object(o)))
+    o.insert(
+        "underMaintenance".into(),
+        m.maintenance.holder().is_some().into(),
+    );
+    Value::Object(o)
 }
 
-pub async fn secret(State(sim): State<Sim>, Public(a): Public) -> Response {
-    let w = &mut *sim.lock();
-    let stamp = a.stamp;
-    let s = w.vendor::<super::Model>().master();
+/// `GET /api/v1/secret`.
+pub fn secret(m: &Model) -> Value {
+    let s = m.master();
     let mut o = Map::new();
     o.insert("ip".into(), s.ip.clone().into());
     o.insert("port".into(), s.port.into());
     o.insert("public_key".into(), public_key_b64().into());
-    stamp.ok(Some(Value::Object(o)))
+    Value::Object(o)
 }
