@@ -106,18 +106,13 @@ impl Model {
                 ));
             }
             let node = a.node.as_deref().unwrap_or(&a.id);
-            let node_uuid = uuid_or_derived(
-                core,
-                &format!("{path}.node_uuid"),
-                a.node_uuid.as_ref(),
-                &format!("ota/node/{node}"),
-            )?;
-            let lca_uuid = uuid_or_derived(
-                core,
-                &format!("{path}.lca_uuid"),
-                a.lca_uuid.as_ref(),
-                &format!("ota/lca/{node}"),
-            )?;
+            // The node's and the LCA's uuid: given, or derived from the node's name.
+            let uuid = |of: &str, given: Option<&String>| {
+                let key = format!("ota/{of}/{node}");
+                uuid_or_derived(core, &format!("{path}.{of}_uuid"), given, &key)
+            };
+            let node_uuid = uuid("node", a.node_uuid.as_ref())?;
+            let lca_uuid = uuid("lca", a.lca_uuid.as_ref())?;
             let mut agent = shared.agent(
                 core,
                 a.id.clone(),

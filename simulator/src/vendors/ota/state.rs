@@ -9,6 +9,44 @@ use std::fmt;
 use super::error::ApiError;
 use crate::kernel::{table_allows, StateMachine, StateTable};
 
+/// Writes down a state enum's table and wire names once: its [`StateTable`] (`moves`, each
+/// `(from, op, to)`), its [`StateMachine`] (a move is a change of state that some operation
+/// makes; a self-loop such as a retry is legal but no move), its `Display` and `parse`.
+macro_rules! state_machine {
+    ($state:ident by $op:ident,
+     moves: [$(($from:ident, $o:ident, $to:ident)),* $(,)?],
+     names: {$($variant:ident => $name:literal),* $(,)?}) => {
+        impl StateTable for $state {
+            type Op = $op;
+            const MOVES: &'static [(Self, $op, Self)] = &[$(($state::$from, $op::$o, $state::$to)),*];
+        }
+
+        impl StateMachine for $state {
+            fn allows(self, to: Self) -> bool {
+                self != to && table_allows(self, to)
+            }
+        }
+
+        impl $state {
+            /// The state a wire name names.
+            pub fn parse(s: &str) -> Option<Self> {
+                match s {
+                    $($name => Some(Self::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+
+        impl fmt::Display for $state {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(match self {
+                    $(Self::$variant => $name,)*
+                })
+            }
+        }
+    };
+}
+
 /// A plan's status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PlanState {
@@ -45,17 +83,6 @@ impl PlanState {
         self.permits(PlanOp::Cancel)
     }
 
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "pending" => Self::Pending,
-            "running" => Self::Running,
-            "paused" => Self::Paused,
-            "completed" => Self::Completed,
-            "cancelled" => Self::Cancelled,
-            _ => return None,
-        })
-    }
-
     /// Where the operator's `op` leads plan `id` from here, or the service's 409 saying why
     /// it cannot be done now.
     pub fn admit(self, id: &str, op: PlanOp) -> Result<Self, ApiError> {
@@ -87,44 +114,27 @@ fn refusal(id: &str, state: PlanState, op: PlanOp) -> String {
     }
 }
 
-impl StateTable for PlanState {
-    type Op = PlanOp;
-    const MOVES: &'static [(Self, PlanOp, Self)] = {
-        use PlanOp::*;
-        use PlanState::*;
-        &[
-            (Pending, Start, Running),
-            (Pending, Cancel, Cancelled),
-            (Running, Pause, Paused),
-            (Running, Complete, Completed),
-            (Running, Cancel, Cancelled),
-            (Paused, Resume, Running),
-            (Paused, Cancel, Cancelled),
-            (Paused, Retry, Paused),
-            (Completed, Retry, Completed),
-            (Cancelled, Retry, Cancelled),
-        ]
-    };
-}
-
-impl StateMachine for PlanState {
-    /// A retry leaves its plan where it is: that is no move.
-    fn allows(self, to: Self) -> bool {
-        self != to && table_allows(self, to)
+state_machine!(PlanState by PlanOp,
+    moves: [
+        (Pending, Start, Running),
+        (Pending, Cancel, Cancelled),
+        (Running, Pause, Paused),
+        (Running, Complete, Completed),
+        (Running, Cancel, Cancelled),
+        (Paused, Resume, Running),
+        (Paused, Cancel, Cancelled),
+        (Paused, Retry, Paused),
+        (Completed, Retry, Completed),
+        (Cancelled, Retry, Cancelled),
+    ],
+    names: {
+        Pending => "pending",
+        Running => "running",
+        Paused => "paused",
+        Completed => "completed",
+        Cancelled => "cancelled",
     }
-}
-
-impl fmt::Display for PlanState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Pending => "pending",
-            Self::Running => "running",
-            Self::Paused => "paused",
-            Self::Completed => "completed",
-            Self::Cancelled => "cancelled",
-        })
-    }
-}
+);
 
 /// A batch's status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,44 +167,28 @@ pub enum BatchOp {
     Cancel,
 }
 
-impl StateTable for BatchState {
-    type Op = BatchOp;
-    const MOVES: &'static [(Self, BatchOp, Self)] = {
-        use BatchOp::*;
-        use BatchState::*;
-        &[
-            (Pending, Start, Running),
-            (Running, Pause, Paused),
-            (Paused, Resume, Running),
-            (Running, Observe, Observing),
-            (Running, Complete, Completed),
-            (Observing, Complete, Completed),
-            (Pending, Cancel, Cancelled),
-            (Running, Cancel, Cancelled),
-            (Paused, Cancel, Cancelled),
-            (Observing, Cancel, Cancelled),
-        ]
-    };
-}
-
-impl StateMachine for BatchState {
-    fn allows(self, to: Self) -> bool {
-        table_allows(self, to)
+state_machine!(BatchState by BatchOp,
+    moves: [
+        (Pending, Start, Running),
+        (Running, Pause, Paused),
+        (Paused, Resume, Running),
+        (Running, Observe, Observing),
+        (Running, Complete, Completed),
+        (Observing, Complete, Completed),
+        (Pending, Cancel, Cancelled),
+        (Running, Cancel, Cancelled),
+        (Paused, Cancel, Cancelled),
+        (Observing, Cancel, Cancelled),
+    ],
+    names: {
+        Pending => "pending",
+        Running => "running",
+        Paused => "paused",
+        Observing => "observing",
+        Completed => "completed",
+        Cancelled => "cancelled",
     }
-}
-
-impl fmt::Display for BatchState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Pending => "pending",
-            Self::Running => "running",
-            Self::Paused => "paused",
-            Self::Observing => "observing",
-            Self::Completed => "completed",
-            Self::Cancelled => "cancelled",
-        })
-    }
-}
+);
 
 /// A task's status (one task per agent).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -223,38 +217,22 @@ impl TaskState {
     }
 }
 
-impl StateTable for TaskState {
-    type Op = TaskOp;
-    const MOVES: &'static [(Self, TaskOp, Self)] = {
-        use TaskOp::*;
-        use TaskState::*;
-        &[
-            (Pending, Start, Running),
-            (Pending, Cancel, Cancelled),
-            (Running, Succeed, Succeeded),
-            (Running, Fail, Failed),
-            (Running, Cancel, Cancelled),
-        ]
-    };
-}
-
-impl StateMachine for TaskState {
-    fn allows(self, to: Self) -> bool {
-        table_allows(self, to)
+state_machine!(TaskState by TaskOp,
+    moves: [
+        (Pending, Start, Running),
+        (Pending, Cancel, Cancelled),
+        (Running, Succeed, Succeeded),
+        (Running, Fail, Failed),
+        (Running, Cancel, Cancelled),
+    ],
+    names: {
+        Pending => "pending",
+        Running => "running",
+        Succeeded => "succeeded",
+        Failed => "failed",
+        Cancelled => "cancelled",
     }
-}
-
-impl fmt::Display for TaskState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Pending => "pending",
-            Self::Running => "running",
-            Self::Succeeded => "succeeded",
-            Self::Failed => "failed",
-            Self::Cancelled => "cancelled",
-        })
-    }
-}
+);
 
 #[cfg(test)]
 mod tests {

@@ -7,6 +7,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::RawQuery;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use serde_json::{Map, Value};
 
 use super::super::error::ApiError;
 use super::super::model::Model;
@@ -19,13 +20,26 @@ use super::wire::{self, View};
 use crate::engine::Exchange;
 use crate::kernel::Core;
 
-/// Applies `op` and answers the plan it created or acted on, in its default view.
-fn apply(model: &mut Model, core: &mut Core, op: Op) -> Result<Response, Response> {
-    let Some(p) = op.apply(model, core)? else {
-        unreachable!("every plan endpoint's operation answers a plan")
-    };
-    let view = wire::default_view(model, &model.plans[p]);
-    Ok(render(model, core, p, view))
+/// An operation endpoint: checks the token, reads the plan id (if the route has one) and the
+/// body, builds the operation with `build`, applies it and answers the plan it created or
+/// acted on, in its default view.
+fn operate(
+    ex: Exchange,
+    bearer: Bearer,
+    path: Option<PathId>,
+    body: Result<Map<String, Value>, ApiError>,
+    build: impl FnOnce(&Model, &str, &Map<String, Value>, String) -> Result<Op, ApiError>,
+) -> Response {
+    run(ex, |core, model| {
+        let user = bearer.user(model)?;
+        let id = path.map(plan_id).transpose()?.unwrap_or_default();
+        let op = build(model, &id, &body?, user)?;
+        let Some(p) = op.apply(model, core)? else {
+            unreachable!("every plan endpoint's operation answers a plan")
+        };
+        let view = wire::default_view(model, &model.plans[p]);
+        Ok(render(model, core, p, view))
+    })
 }
 
 fn render(model: &Model, core: &Core, plan: usize, view: View) -> Response {
@@ -34,12 +48,13 @@ fn render(model: &Model, core: &Core, plan: usize, view: View) -> Response {
 
 /// POST /api/v1/lifecycle/upgrade-plans
 pub async fn create(ex: Exchange, bearer: Bearer, body: Result<Bytes, BytesRejection>) -> Response {
-    let body = body_object(body, false);
-    run(ex, |core, model| {
-        let user = bearer.user(model)?;
-        let op = CreatePlan::from_http(model, &body?, user)?;
-        apply(model, core, Op::Create(op))
-    })
+    operate(
+        ex,
+        bearer,
+        None,
+        body_object(body, false),
+        |model, _, body, user| CreatePlan::from_http(model, body, user).map(Op::Create),
+    )
 }
 
 /// GET /api/v1/lifecycle/upgrade-plans?status=&page=&pageSize=
@@ -125,32 +140,28 @@ pub async fn pause(
     path: PathId,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let body = body_object(body, true);
-    run(ex, |core, model| {
-        bearer.user(model)?;
-        let id = plan_id(path)?;
-        let op = Control::from_http(model, &id, PlanOp::Pause, &body?)?;
-        apply(model, core, Op::Control(op))
-    })
+    control(ex, bearer, path, body_object(body, true), PlanOp::Pause)
 }
 
 /// POST .../{id}/resume
 pub async fn resume(ex: Exchange, bearer: Bearer, path: PathId) -> Response {
-    control(ex, bearer, path, PlanOp::Resume)
+    control(ex, bearer, path, Ok(Map::new()), PlanOp::Resume)
 }
 
 /// POST .../{id}/cancel
 pub async fn cancel(ex: Exchange, bearer: Bearer, path: PathId) -> Response {
-    control(ex, bearer, path, PlanOp::Cancel)
+    control(ex, bearer, path, Ok(Map::new()), PlanOp::Cancel)
 }
 
-/// Resume or cancel: no body.
-fn control(ex: Exchange, bearer: Bearer, path: PathId, op: PlanOp) -> Response {
-    run(ex, |core, model| {
-        bearer.user(model)?;
-        let id = plan_id(path)?;
-        let op = Control::from_http(model, &id, op, &Default::default())?;
-        apply(model, core, Op::Control(op))
+fn control(
+    ex: Exchange,
+    bearer: Bearer,
+    path: PathId,
+    body: Result<Map<String, Value>, ApiError>,
+    op: PlanOp,
+) -> Response {
+    operate(ex, bearer, Some(path), body, |model, id, body, _| {
+        Control::from_http(model, id, op, body).map(Op::Control)
     })
 }
 
@@ -162,11 +173,11 @@ pub async fn retry(
     path: PathId,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let body = body_object(body, true);
-    run(ex, |core, model| {
-        let user = bearer.user(model)?;
-        let id = plan_id(path)?;
-        let op = RetryPlan::from_http(model, &id, &body?, user)?;
-        apply(model, core, Op::Retry(op))
-    })
+    operate(
+        ex,
+        bearer,
+        Some(path),
+        body_object(body, true),
+        |model, id, body, user| RetryPlan::from_http(model, id, body, user).map(Op::Retry),
+    )
 }
