@@ -36,6 +36,18 @@ async fn op(sim: &Sim, id: &Value, what: &str) -> Reply {
     send(sim, authed("POST", &path, None)).await
 }
 
+/// Creates a plan, runs the clock until nothing is left to do, and answers the plan then.
+async fn create_and_run(sim: &Sim, body: &Value) -> Value {
+    let v = create(sim, body).await;
+    run_until_idle(sim);
+    plan(sim, &v["id"]).await
+}
+
+/// A JSON string's text ("" for anything else).
+fn text(v: &Value) -> &str {
+    v.as_str().unwrap_or_default()
+}
+
 fn run_until_idle(sim: &Sim) {
     sim.run_until_idle().unwrap_or_else(|e| panic!("{e}"));
 }
@@ -240,10 +252,7 @@ async fn a_failure_rate_above_the_threshold_pauses_the_plan_in_that_batch() {
     assert!(p["pausedAt"].is_string());
     assert_eq!(p["currentBatch"], 2);
     assert!(
-        p["error"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("failure threshold"),
+        text(&p["error"]).contains("failure threshold"),
         "{}",
         p["error"]
     );
@@ -448,10 +457,7 @@ async fn a_request_without_or_with_a_wrong_token_gets_401_and_unknown_paths_stay
     let sim = default_sim();
     let no_auth = send(&sim, crate::support::post_json(PLANS, &doc_body())).await;
     assert_eq!(no_auth.status, 401);
-    assert!(no_auth.json()["message"]
-        .as_str()
-        .unwrap_or_default()
-        .contains("Bearer"));
+    assert!(text(&no_auth.json()["message"]).contains("Bearer"));
     insta::assert_json_snapshot!("error_body_401", no_auth.json());
     for header in ["Bearer nope", "Basic c2ltLXRva2Vu", "sim-token"] {
         let r = send(
@@ -497,10 +503,7 @@ async fn an_unknown_plan_is_404_and_an_agent_in_an_active_plan_is_409() {
     let e = r.json();
     assert_eq!(e["field"], "agentIds");
     assert!(
-        e["message"]
-            .as_str()
-            .unwrap_or_default()
-            .contains(first["id"].as_str().unwrap_or_default()),
+        text(&e["message"]).contains(first["id"].as_str().unwrap_or_default()),
         "{e}"
     );
     insta::assert_json_snapshot!("error_body_409", e);
@@ -518,39 +521,27 @@ async fn illegal_operations_are_refused_with_409_and_say_why() {
     let v = create(&sim, &doc_body()).await;
     let r = op(&sim, &v["id"], "resume").await;
     assert_eq!(r.status, 409);
-    assert!(r.json()["message"]
-        .as_str()
-        .unwrap_or_default()
-        .contains("is running, not paused"));
+    assert!(text(&r.json()["message"]).contains("is running, not paused"));
     let r = op(&sim, &v["id"], "retry").await;
     assert_eq!(r.status, 409);
     assert_eq!(op(&sim, &v["id"], "pause").await.status, 200);
     let r = op(&sim, &v["id"], "pause").await;
     assert_eq!(r.status, 409);
-    assert!(r.json()["message"]
-        .as_str()
-        .unwrap_or_default()
-        .contains("already paused"));
+    assert!(text(&r.json()["message"]).contains("already paused"));
     assert_eq!(op(&sim, &v["id"], "resume").await.status, 200);
     run_until_idle(&sim);
     for what in ["pause", "resume", "cancel"] {
         let r = op(&sim, &v["id"], what).await;
         assert_eq!(r.status, 409, "{what} on a completed plan");
         assert!(
-            r.json()["message"]
-                .as_str()
-                .unwrap_or_default()
-                .contains("completed"),
+            text(&r.json()["message"]).contains("completed"),
             "{}",
             r.text()
         );
     }
     let r = op(&sim, &v["id"], "retry").await;
     assert_eq!(r.status, 409);
-    assert!(r.json()["message"]
-        .as_str()
-        .unwrap_or_default()
-        .contains("no failed agents"));
+    assert!(text(&r.json()["message"]).contains("no failed agents"));
 }
 
 #[tokio::test]
@@ -623,10 +614,7 @@ async fn an_agent_that_goes_offline_mid_update_fails_its_task_and_reports_offlin
     let p = plan(&sim, &v["id"]).await;
     assert_eq!(p["batches"][0]["tasks"][1]["status"], "failed");
     assert_eq!(p["batches"][0]["tasks"][1]["runtimeStatus"], "offline");
-    assert!(p["error"]
-        .as_str()
-        .unwrap_or_default()
-        .contains("went offline"));
+    assert!(text(&p["error"]).contains("went offline"));
     run_until_idle(&sim);
     let agent = get_json(&sim, "/api/v1/lifecycle/agents/fleet-0002").await;
     assert_eq!(agent["runtimeStatus"], "running");
@@ -640,29 +628,22 @@ async fn a_hanging_batch_holds_the_plan_until_cancelled_or_timed_out() {
         4,
         "  faults:\n    hanging_batches: [{batch: 1}]\n",
     ));
-    let v = create(&sim, &body_for(&ids(1..=4), 2, 0.1)).await;
-    run_until_idle(&sim);
-    let p = plan(&sim, &v["id"]).await;
+    let p = create_and_run(&sim, &body_for(&ids(1..=4), 2, 0.1)).await;
     assert_eq!(p["status"], "running");
     assert_eq!(p["currentBatch"], 1);
     assert_eq!(p["batches"][1]["tasks"][0]["status"], "running");
-    op(&sim, &v["id"], "cancel").await;
-    let p = plan(&sim, &v["id"]).await;
+    op(&sim, &p["id"], "cancel").await;
+    let p = plan(&sim, &p["id"]).await;
     assert_eq!(p["batches"][1]["tasks"][0]["status"], "cancelled");
 
     let timed = sim_from(&fleet_yaml(
         4,
         "  task_timeout: 10m\n  faults:\n    hanging_batches: [{batch: 1}]\n",
     ));
-    let v = create(&timed, &body_for(&ids(1..=4), 2, 1.0)).await;
-    run_until_idle(&timed);
-    let p = plan(&timed, &v["id"]).await;
+    let p = create_and_run(&timed, &body_for(&ids(1..=4), 2, 1.0)).await;
     assert_eq!(p["status"], "completed");
     assert_eq!(p["batches"][1]["failedCount"], 2);
-    assert!(p["error"]
-        .as_str()
-        .unwrap_or_default()
-        .contains("upgrade failed: timeout"));
+    assert!(text(&p["error"]).contains("upgrade failed: timeout"));
 }
 
 #[tokio::test]
