@@ -15,8 +15,8 @@ use super::config::Settings;
 use super::error::ApiError;
 use super::plan::Plan;
 use super::scheduler::Timer;
-use super::state::TaskState;
-use crate::kernel::{Millis, TimerQueue};
+use super::state::{PlanState, TaskState};
+use crate::kernel::{Core, Millis, TimerQueue};
 
 /// One managed agent (one runtime component instance on a node, owned by an LCA).
 #[derive(Debug, Clone)]
@@ -115,6 +115,34 @@ impl Model {
             }
             None => "running",
         }
+    }
+
+    /// The plans in `status` (every plan without it), newest first.
+    pub fn plans_in(&self, status: Option<PlanState>) -> Vec<usize> {
+        (0..self.plans.len())
+            .rev()
+            .filter(|&i| status.is_none_or(|s| self.plans[i].state == s))
+            .collect()
+    }
+
+    /// The agents on `version` and `release` whose runtime status is `status` now, in fleet
+    /// order (a filter left out matches every agent).
+    pub fn agents_matching(
+        &self,
+        core: &Core,
+        version: Option<&str>,
+        release: Option<&str>,
+        status: Option<&str>,
+    ) -> Vec<usize> {
+        let now = core.now();
+        (0..self.agents.len())
+            .filter(|&n| {
+                let a = &self.agents[n];
+                version.is_none_or(|v| *a.version == *v)
+                    && release.is_none_or(|r| *a.release == *r)
+                    && status.is_none_or(|s| self.runtime_status(n, now) == s)
+            })
+            .collect()
     }
 
     /// The agents of batch `b` of `plan` whose tasks have not finished, in order.

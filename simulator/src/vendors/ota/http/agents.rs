@@ -29,15 +29,7 @@ pub async fn list(ex: Exchange, bearer: Bearer, RawQuery(q): RawQuery) -> Respon
             );
             return Err(ApiError::invalid("runtimeStatus", message).into());
         }
-        let now = core.now();
-        let matching: Vec<usize> = (0..model.agents.len())
-            .filter(|&n| {
-                let a = &model.agents[n];
-                version.is_none_or(|v| *a.version == *v)
-                    && release.is_none_or(|r| *a.release == *r)
-                    && status.is_none_or(|s| model.runtime_status(n, now) == s)
-            })
-            .collect();
+        let matching = model.agents_matching(core, version, release, status);
         let page = paging.page(&matching, |n| wire::agent_out(model, core, n));
         Ok(Json(page).into_response())
     })

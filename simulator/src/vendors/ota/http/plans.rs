@@ -72,10 +72,7 @@ pub async fn list(ex: Exchange, bearer: Bearer, RawQuery(q): RawQuery) -> Respon
                 )
             })?),
         };
-        let matching: Vec<usize> = (0..model.plans.len())
-            .rev()
-            .filter(|&i| status.is_none_or(|s| model.plans[i].state == s))
-            .collect();
+        let matching = model.plans_in(status);
         let page = paging.page(&matching, |i| {
             let p = &model.plans[i];
             wire::plan_out(model, core, p, wire::default_view(model, p))
