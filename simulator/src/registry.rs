@@ -38,7 +38,7 @@ const OTA: Vendor = Vendor {
     name: "ota",
     render_error: |_, status, message| ota::error_response(status, message),
     not_found: |_, path| ota::not_found(path),
-    exchanges: false,
+    exchanges: true,
 };
 const TAURUSDB: Vendor = Vendor {
     name: "taurusdb",

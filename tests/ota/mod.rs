@@ -2,33 +2,18 @@
 //! by batch on virtual time, auto-pause at the failure threshold, resume, cancel, retry,
 //! domain faults, every invalid input, and the big-plan summary view.
 
-mod library;
 mod props;
 
 use axum::body::Body;
 use axum::http::Request;
 use serde_json::{json, Value};
 
+use crate::support::ota::{authed, PLANS};
 use crate::support::{default_sim, send, sim_from, Reply};
 use upgrade_sim::Sim;
 
-pub const PLANS: &str = "/api/v1/lifecycle/upgrade-plans";
 const CURL: &str = include_str!("../../fixtures/ota/create-graduated-plan.curl.sh");
 const DOC_RESPONSE: &str = include_str!("../../fixtures/ota/create-graduated-plan.response.json");
-
-pub fn authed(method: &str, path: &str, body: Option<&Value>) -> Request<Body> {
-    let b = Request::builder()
-        .method(method)
-        .uri(path)
-        .header("authorization", "Bearer sim-token");
-    match body {
-        Some(v) => b
-            .header("content-type", "application/json")
-            .body(Body::from(v.to_string())),
-        None => b.body(Body::empty()),
-    }
-    .unwrap_or_default()
-}
 
 async fn get_json(sim: &Sim, path: &str) -> Value {
     let r = send(sim, authed("GET", path, None)).await;
@@ -49,6 +34,18 @@ async fn plan(sim: &Sim, id: &Value) -> Value {
 async fn op(sim: &Sim, id: &Value, what: &str) -> Reply {
     let path = format!("{PLANS}/{}/{what}", id.as_str().unwrap_or_default());
     send(sim, authed("POST", &path, None)).await
+}
+
+/// Creates a plan, runs the clock until nothing is left to do, and answers the plan then.
+async fn create_and_run(sim: &Sim, body: &Value) -> Value {
+    let v = create(sim, body).await;
+    run_until_idle(sim);
+    plan(sim, &v["id"]).await
+}
+
+/// A JSON string's text ("" for anything else).
+fn text(v: &Value) -> &str {
+    v.as_str().unwrap_or_default()
 }
 
 fn run_until_idle(sim: &Sim) {
@@ -255,10 +252,7 @@ async fn a_failure_rate_above_the_threshold_pauses_the_plan_in_that_batch() {
     assert!(p["pausedAt"].is_string());
     assert_eq!(p["currentBatch"], 2);
     assert!(
-        p["error"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("failure threshold"),
+        text(&p["error"]).contains("failure threshold"),
         "{}",
         p["error"]
     );
@@ -463,10 +457,7 @@ async fn a_request_without_or_with_a_wrong_token_gets_401_and_unknown_paths_stay
     let sim = default_sim();
     let no_auth = send(&sim, crate::support::post_json(PLANS, &doc_body())).await;
     assert_eq!(no_auth.status, 401);
-    assert!(no_auth.json()["message"]
-        .as_str()
-        .unwrap_or_default()
-        .contains("Bearer"));
+    assert!(text(&no_auth.json()["message"]).contains("Bearer"));
     insta::assert_json_snapshot!("error_body_401", no_auth.json());
     for header in ["Bearer nope", "Basic c2ltLXRva2Vu", "sim-token"] {
         let r = send(
@@ -512,10 +503,7 @@ async fn an_unknown_plan_is_404_and_an_agent_in_an_active_plan_is_409() {
     let e = r.json();
     assert_eq!(e["field"], "agentIds");
     assert!(
-        e["message"]
-            .as_str()
-            .unwrap_or_default()
-            .contains(first["id"].as_str().unwrap_or_default()),
+        text(&e["message"]).contains(first["id"].as_str().unwrap_or_default()),
         "{e}"
     );
     insta::assert_json_snapshot!("error_body_409", e);
@@ -533,39 +521,27 @@ async fn illegal_operations_are_refused_with_409_and_say_why() {
     let v = create(&sim, &doc_body()).await;
     let r = op(&sim, &v["id"], "resume").await;
     assert_eq!(r.status, 409);
-    assert!(r.json()["message"]
-        .as_str()
-        .unwrap_or_default()
-        .contains("is running, not paused"));
+    assert!(text(&r.json()["message"]).contains("is running, not paused"));
     let r = op(&sim, &v["id"], "retry").await;
     assert_eq!(r.status, 409);
     assert_eq!(op(&sim, &v["id"], "pause").await.status, 200);
     let r = op(&sim, &v["id"], "pause").await;
     assert_eq!(r.status, 409);
-    assert!(r.json()["message"]
-        .as_str()
-        .unwrap_or_default()
-        .contains("already paused"));
+    assert!(text(&r.json()["message"]).contains("already paused"));
     assert_eq!(op(&sim, &v["id"], "resume").await.status, 200);
     run_until_idle(&sim);
     for what in ["pause", "resume", "cancel"] {
         let r = op(&sim, &v["id"], what).await;
         assert_eq!(r.status, 409, "{what} on a completed plan");
         assert!(
-            r.json()["message"]
-                .as_str()
-                .unwrap_or_default()
-                .contains("completed"),
+            text(&r.json()["message"]).contains("completed"),
             "{}",
             r.text()
         );
     }
     let r = op(&sim, &v["id"], "retry").await;
     assert_eq!(r.status, 409);
-    assert!(r.json()["message"]
-        .as_str()
-        .unwrap_or_default()
-        .contains("no failed agents"));
+    assert!(text(&r.json()["message"]).contains("no failed agents"));
 }
 
 #[tokio::test]
@@ -638,10 +614,7 @@ async fn an_agent_that_goes_offline_mid_update_fails_its_task_and_reports_offlin
     let p = plan(&sim, &v["id"]).await;
     assert_eq!(p["batches"][0]["tasks"][1]["status"], "failed");
     assert_eq!(p["batches"][0]["tasks"][1]["runtimeStatus"], "offline");
-    assert!(p["error"]
-        .as_str()
-        .unwrap_or_default()
-        .contains("went offline"));
+    assert!(text(&p["error"]).contains("went offline"));
     run_until_idle(&sim);
     let agent = get_json(&sim, "/api/v1/lifecycle/agents/fleet-0002").await;
     assert_eq!(agent["runtimeStatus"], "running");
@@ -655,29 +628,22 @@ async fn a_hanging_batch_holds_the_plan_until_cancelled_or_timed_out() {
         4,
         "  faults:\n    hanging_batches: [{batch: 1}]\n",
     ));
-    let v = create(&sim, &body_for(&ids(1..=4), 2, 0.1)).await;
-    run_until_idle(&sim);
-    let p = plan(&sim, &v["id"]).await;
+    let p = create_and_run(&sim, &body_for(&ids(1..=4), 2, 0.1)).await;
     assert_eq!(p["status"], "running");
     assert_eq!(p["currentBatch"], 1);
     assert_eq!(p["batches"][1]["tasks"][0]["status"], "running");
-    op(&sim, &v["id"], "cancel").await;
-    let p = plan(&sim, &v["id"]).await;
+    op(&sim, &p["id"], "cancel").await;
+    let p = plan(&sim, &p["id"]).await;
     assert_eq!(p["batches"][1]["tasks"][0]["status"], "cancelled");
 
     let timed = sim_from(&fleet_yaml(
         4,
         "  task_timeout: 10m\n  faults:\n    hanging_batches: [{batch: 1}]\n",
     ));
-    let v = create(&timed, &body_for(&ids(1..=4), 2, 1.0)).await;
-    run_until_idle(&timed);
-    let p = plan(&timed, &v["id"]).await;
+    let p = create_and_run(&timed, &body_for(&ids(1..=4), 2, 1.0)).await;
     assert_eq!(p["status"], "completed");
     assert_eq!(p["batches"][1]["failedCount"], 2);
-    assert!(p["error"]
-        .as_str()
-        .unwrap_or_default()
-        .contains("upgrade failed: timeout"));
+    assert!(text(&p["error"]).contains("upgrade failed: timeout"));
 }
 
 #[tokio::test]
@@ -748,5 +714,41 @@ async fn an_injected_http_fault_uses_the_ota_error_body() {
     assert_eq!(
         v,
         json!({"status": 429, "code": "RATE_LIMITED", "message": "slow down", "field": null})
+    );
+}
+
+/// Every file under `dir` whose name ends in `.rs`, recursively.
+fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.map(|e| e.path()).unwrap_or_default();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|x| x == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn no_ota_source_takes_the_world_lock_itself() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("simulator/src/vendors/ota");
+    let mut files = Vec::new();
+    rust_files(&dir, &mut files);
+    assert!(files.len() > 5, "{files:?}");
+    let locking: Vec<String> = files
+        .iter()
+        .flat_map(|f| {
+            let text = std::fs::read_to_string(f).unwrap_or_default();
+            text.lines()
+                .enumerate()
+                .filter(|(_, l)| l.contains(".lock()"))
+                .map(|(n, l)| format!("{}:{}: {}", f.display(), n + 1, l.trim()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(
+        locking.is_empty(),
+        "an ota handler reaches the world through Exchange::run, once per request:\n{}",
+        locking.join("\n")
     );
 }

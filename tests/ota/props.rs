@@ -1,12 +1,10 @@
 //! Properties: whatever body a client sends to the create, pause and retry endpoints, the
 //! answer is never a 5xx, and every error is in the one OTA error body.
 
-use axum::body::Body;
-use axum::http::Request;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
-use super::PLANS;
+use crate::support::ota::{authed_bytes, PLANS};
 use crate::support::{default_sim, send};
 
 fn leaf() -> impl Strategy<Value = Value> {
@@ -68,12 +66,7 @@ proptest! {
                     1 => format!("{PLANS}/x/pause"),
                     _ => format!("{PLANS}/x/retry"),
                 };
-                let req = Request::post(target)
-                    .header("authorization", "Bearer sim-token")
-                    .header("content-type", "application/json")
-                    .body(Body::from(b))
-                    .unwrap_or_default();
-                let r = send(&sim, req).await;
+                let r = send(&sim, authed_bytes("POST", &target, b)).await;
                 prop_assert!(r.status.as_u16() < 500, "{} {}", r.status, r.text());
                 if r.status != 200 {
                     let v: Value = serde_json::from_slice(&r.body).unwrap_or_default();

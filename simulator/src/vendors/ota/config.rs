@@ -84,13 +84,12 @@ fn default_user() -> String {
     "admin".into()
 }
 
-/// The fleet: agents listed one by one, and generated ranges of identical agents.
+/// The fleet: agents listed one by one, and generated ranges of identical agents (both
+/// default to none).
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct FleetConfig {
-    #[serde(default)]
     pub agents: Vec<AgentConfig>,
-    #[serde(default)]
     pub generate: Vec<GenerateConfig>,
 }
 
@@ -231,19 +230,15 @@ fn default_observe() -> String {
 
 /// Domain faults.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct FaultsConfig {
     /// Chances that a task fails, per plan and/or batch; the highest matching rate applies.
-    #[serde(default)]
     pub failure_rates: Vec<FailureRate>,
     /// Agents whose next `times` updates fail.
-    #[serde(default)]
     pub failing_agents: Vec<FailingAgent>,
     /// Agents that drop off the network part-way through their update.
-    #[serde(default)]
     pub offline_agents: Vec<OfflineAgent>,
     /// Batches whose tasks start and never report back.
-    #[serde(default)]
     pub hanging_batches: Vec<BatchRef>,
     /// The error a failed update reports (default "upgrade failed: exit status 1").
     #[serde(default = "default_error")]

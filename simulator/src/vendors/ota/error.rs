@@ -96,3 +96,10 @@ impl IntoResponse for ApiError {
         resp
     }
 }
+
+/// Lets a handler answer early with `?` (see `http::run`).
+impl From<ApiError> for Response {
+    fn from(e: ApiError) -> Self {
+        e.into_response()
+    }
+}

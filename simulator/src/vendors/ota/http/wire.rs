@@ -5,8 +5,9 @@
 use chrono::{SecondsFormat, Utc};
 use serde::Serialize;
 
-use super::model::{Agent, Model, Plan};
-use super::state::TaskState;
+use super::super::model::{Agent, Model};
+use super::super::plan::Plan;
+use super::super::state::TaskState;
 use crate::kernel::{Core, Millis};
 
 /// A time as the service writes it.
@@ -146,7 +147,7 @@ fn plan_counts(plan: &Plan) -> Counts {
     for b in &plan.batches {
         c.running += b.running;
         c.cancelled += b.cancelled;
-        c.pending += b.end - b.next;
+        c.pending += b.pending_tasks();
     }
     c
 }
