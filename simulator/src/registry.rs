@@ -23,34 +23,27 @@ pub struct Vendor {
     pub render_error: ErrorRenderer,
     /// The vendor's answer to a path under its prefix that no route matches.
     pub not_found: fn(&mut World, &str) -> Response,
-    /// Whether the vendor's handlers admit and journal their requests through
-    /// [`crate::engine::Exchange`] themselves; if not, the server does it around them.
-    pub exchanges: bool,
 }
 
 const OBSHELL: Vendor = Vendor {
     name: obshell::VENDOR,
     render_error: obshell::error_response,
     not_found: obshell::not_found,
-    exchanges: true,
 };
 const OTA: Vendor = Vendor {
     name: "ota",
     render_error: |_, status, message| ota::error_response(status, message),
     not_found: |_, path| ota::not_found(path),
-    exchanges: true,
 };
 const TAURUSDB: Vendor = Vendor {
     name: "taurusdb",
     render_error: |_, status, message| taurusdb::error_response(status, message),
     not_found: |_, path| taurusdb::not_found(path),
-    exchanges: true,
 };
 const UNITY: Vendor = Vendor {
     name: "unity",
     render_error: unity::error_response,
     not_found: unity::not_found,
-    exchanges: true,
 };
 
 /// Every vendor, in firing order (the order timers due at one instant fire in).

@@ -2,6 +2,7 @@
 
 mod hostile;
 mod layering;
+mod one_lock;
 mod robustness;
 
 use serde_json::json;

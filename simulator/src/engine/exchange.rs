@@ -182,20 +182,8 @@ impl World {
         response
     }
 
-    /// For vendors whose handlers still lock the world themselves: admits the request, or
-    /// answers it (a fault or refusal stopped it; not yet journalled).
-    pub fn admit_request(
-        &mut self,
-        info: &RequestInfo,
-    ) -> Result<WireEffects, (Response, WireEffects)> {
-        match self.admit(info) {
-            (None, effects) => Ok(effects),
-            (Some(stop), effects) => Err((self.answer(info, stop), effects)),
-        }
-    }
-
     /// Journals a request with the status it got.
-    pub fn journal_request(&mut self, info: &RequestInfo, status: StatusCode) {
+    fn journal_request(&mut self, info: &RequestInfo, status: StatusCode) {
         self.core.record(
             EntryKind::Request,
             info.vendor,
@@ -246,22 +234,11 @@ impl Sim {
 pub struct Exchange {
     sim: Sim,
     info: RequestInfo,
-    /// Set while a vendor is still admitted and journalled around its handlers (see
-    /// [`PreAdmitted`]): `run` then only handles.
-    pre_admitted: bool,
 }
-
-/// Transitional: a request extension saying the server already admitted the request and will
-/// journal it (for vendors whose handlers still take the lock themselves).
-#[derive(Debug, Clone, Copy)]
-pub struct PreAdmitted;
 
 impl Exchange {
     /// Runs `handle` on the world: once admitted, at one virtual instant, then journalled.
     pub fn run(self, handle: impl FnOnce(&mut World) -> Response) -> Response {
-        if self.pre_admitted {
-            return handle(&mut self.sim.lock());
-        }
         self.sim.exchange(&self.info, handle)
     }
 
@@ -287,7 +264,6 @@ where
         Ok(Self {
             sim: Sim::from_ref(state),
             info,
-            pre_admitted: parts.extensions.get::<PreAdmitted>().is_some(),
         })
     }
 }

@@ -13,10 +13,9 @@ mod sim;
 mod world;
 
 pub use exchange::{
-    plain_error, AbortConnection, ErrorRenderer, Exchange, Exchanged, PreAdmitted, RequestInfo,
-    WireEffects,
+    plain_error, AbortConnection, ErrorRenderer, Exchange, Exchanged, RequestInfo, WireEffects,
 };
-pub use model::{Refusal, VendorModel};
+pub use model::{AsAny, Refusal, VendorModel};
 pub use sim::{Blueprint, Sim, SimOptions, WorldGuard};
 pub use world::{clock_json, EngineError, Setup, TimelineEvent, World};
 

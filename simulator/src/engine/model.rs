@@ -11,7 +11,7 @@ use crate::kernel::{Core, Millis};
 
 /// What a vendor model offers the engine: when its next timer is due, a way to fire what is
 /// due, and a snapshot for `/_sim/state`.
-pub trait VendorModel: Any + Send {
+pub trait VendorModel: AsAny + Send {
     /// The vendor's name as it appears in the journal and the state snapshot.
     fn vendor(&self) -> &'static str;
     /// The earliest virtual instant at which this model has something to do.
@@ -37,9 +37,22 @@ pub trait VendorModel: Any + Send {
         let _ = (core, args);
         Err(format!("{} has no action '{action}'", self.vendor()))
     }
-    /// For the vendor's own handlers: the model as `Any`, to get the concrete type back.
+}
+
+/// A vendor model as `Any`, so its own handlers get the concrete type back
+/// ([`World::vendor`](super::World::vendor)); every `'static` type has it.
+pub trait AsAny: Any {
     fn as_any(&self) -> &dyn Any;
     fn as_any_mut(&mut self) -> &mut dyn Any;
+}
+
+impl<T: Any> AsAny for T {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
 }
 
 /// How a vendor turns a request away while it cannot serve it.

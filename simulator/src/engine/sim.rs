@@ -7,6 +7,7 @@
 //! keeps so that `reset` can rebuild the same world; the engine never looks inside it.
 
 use std::any::Any;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde_json::json;
@@ -56,6 +57,9 @@ struct Inner {
 #[derive(Clone)]
 pub struct Sim {
     inner: Arc<Mutex<Inner>>,
+    /// How many times the world has been locked: one per vendor request is the design, and a
+    /// test holds it to that.
+    acquisitions: Arc<AtomicU64>,
 }
 
 /// The world, locked, with its clock caught up.
@@ -94,10 +98,12 @@ impl Sim {
                 blueprint: Arc::new(blueprint),
                 options,
             })),
+            acquisitions: Arc::default(),
         })
     }
 
     fn raw_lock(&self) -> MutexGuard<'_, Inner> {
+        self.acquisitions.fetch_add(1, Ordering::Relaxed);
         // A panic inside a handler (an engine bug) poisons the lock; the world it leaves is
         // still the best picture we have, and the panic itself is already in the journal.
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
@@ -190,6 +196,11 @@ impl Sim {
         }
         let now = inner.world.core.now();
         inner.driver.reanchor(now);
+    }
+
+    /// How many times the world has been locked since this simulator started.
+    pub fn acquisitions(&self) -> u64 {
+        self.acquisitions.load(Ordering::Relaxed)
     }
 
     /// What the world in force was built from.

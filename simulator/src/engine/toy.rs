@@ -53,12 +53,6 @@ impl VendorModel for Ticker {
             other => Err(format!("no action {other}")),
         }
     }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
-        self
-    }
 }
 
 struct Toys {

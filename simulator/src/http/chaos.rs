@@ -14,7 +14,7 @@ use axum::response::Response;
 use bytes::Bytes;
 use http_body_util::BodyExt;
 
-use crate::engine::{Exchanged, PreAdmitted, RequestInfo, WireEffects};
+use crate::engine::{Exchanged, RequestInfo, WireEffects};
 use crate::faults::Action;
 use crate::{registry, Sim};
 
@@ -37,23 +37,7 @@ pub async fn vendor_requests(State(sim): State<Sim>, mut req: Request, next: Nex
         ),
     };
     req.extensions_mut().insert(info.clone());
-    let exchanges_itself = vendor.is_some_and(|v| v.exchanges);
-    let response = if exchanges_itself || vendor.is_none() {
-        next.run(req).await
-    } else {
-        // A vendor whose handlers still lock the world themselves: admit, run, journal.
-        let admitted = sim.lock().admit_request(&info);
-        let (mut r, effects) = match admitted {
-            Err(stopped) => stopped,
-            Ok(effects) => {
-                req.extensions_mut().insert(PreAdmitted);
-                (next.run(req).await, effects)
-            }
-        };
-        sim.lock().journal_request(&info, r.status());
-        r.extensions_mut().insert(Exchanged(effects));
-        r
-    };
+    let response = next.run(req).await;
     let (response, effects) = match response.extensions().get::<Exchanged>().cloned() {
         Some(Exchanged(effects)) => (response, effects),
         // Rejected before any handler reached the world (a method or body axum refused):

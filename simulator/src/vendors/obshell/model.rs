@@ -208,12 +208,6 @@ impl Model {
 }
 
 impl VendorModel for Model {
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
-        self
-    }
     fn vendor(&self) -> &'static str {
         VENDOR
     }

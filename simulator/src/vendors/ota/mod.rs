@@ -40,12 +40,6 @@ pub use model::{Agent, Model};
 use crate::kernel::{Core, Millis};
 
 impl crate::engine::VendorModel for Model {
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
-        self
-    }
     fn vendor(&self) -> &'static str {
         plan::VENDOR
     }

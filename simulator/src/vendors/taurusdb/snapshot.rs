@@ -9,12 +9,6 @@ use crate::engine::VendorModel;
 use crate::kernel::{self, Core, Millis};
 
 impl VendorModel for Model {
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
-        self
-    }
     fn vendor(&self) -> &'static str {
         VENDOR
     }
