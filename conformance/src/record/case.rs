@@ -87,6 +87,7 @@ fn tracks(
                 None,
                 "pgradeSession",
             ),
+            ("unity.job", vec!["/content/state"], None, "/instances/job/"),
         ],
         _ => vec![],
     }
