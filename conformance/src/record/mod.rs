@@ -65,6 +65,8 @@ pub struct Options {
 struct Proxy {
     upstream: Http,
     creds: Arc<Credentials>,
+    /// The missing-Huawei-credentials warning was printed.
+    warned: Arc<std::sync::atomic::AtomicBool>,
     log: Arc<Mutex<Vec<Exchange>>>,
     middle: Arc<Middle>,
 }
@@ -100,6 +102,7 @@ pub async fn serve(
     let proxy = Proxy {
         upstream: target.http,
         creds: Arc::new(target.creds),
+        warned: Arc::default(),
         log: Arc::new(Mutex::new(Vec::new())),
         middle: Arc::new(Middle {
             private,
@@ -206,7 +209,18 @@ impl Proxy {
             .header("Authorization")
             .is_some_and(|a| a.starts_with("SDK-HMAC-SHA256"));
         let c = &self.creds.taurusdb;
-        if !signed || c.ak.is_none() || c.sk.is_none() {
+        if !signed {
+            return Ok(());
+        }
+        if c.ak.is_none() || c.sk.is_none() {
+            if !self.warned.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                eprintln!(
+                    "upgrade-conformance record: warning: a Huawei request signed for this proxy \
+                     goes to the target as signed, which will refuse it; give \
+                     credentials.taurusdb.ak and .sk (--config, or UPGRADE_CONFORMANCE_TAURUSDB_AK \
+                     and _SK) so the recorder signs it for the target"
+                );
+            }
             return Ok(());
         }
         out.headers.retain(|(k, _)| {
