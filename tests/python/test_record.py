@@ -4,7 +4,8 @@ batch upgrade and storops' paused-then-resumed session (HTTPS, CSRF refresh). Ea
 becomes a case file that writes no secret, replays green against a fresh `serve`, and fails
 when replayed through a proxy that changes one status or one state.
 
-The harness binary is the one cargo builds in $CARGO_TARGET_DIR (built here when missing).
+The harness binary is the one cargo builds in $CARGO_TARGET_DIR (`cargo build -p
+upgrade-conformance` runs first, a no-op when it is fresh).
 """
 
 import http.server
@@ -12,6 +13,7 @@ import json
 import os
 import pathlib
 import re
+import shutil
 import signal
 import subprocess
 import threading
@@ -31,8 +33,12 @@ CURRENT = DEFAULT.replace("version_profile: legacy", "version_profile: current")
 def conformance():
     target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
     binary = target / "debug" / "upgrade-conformance"
+    # Built every time cargo is at hand (a no-op when fresh), so that a binary left in a
+    # reused target dir by an older checkout is never the one tested.
+    if shutil.which("cargo"):
+        subprocess.run(["cargo", "build", "--quiet", "-p", "upgrade-conformance"], cwd=ROOT, check=True)
     if not binary.exists():
-        subprocess.run(["cargo", "build", "-p", "upgrade-conformance"], cwd=ROOT, check=True)
+        pytest.fail(f"no {binary}: build it with `cargo build -p upgrade-conformance`")
     return binary
 
 
