@@ -103,6 +103,13 @@ enum Command {
         /// The recorded case's name.
         #[arg(long, default_value = "a recorded session")]
         name: String,
+        /// Serve the proxy over HTTPS with a self-signed certificate (for storops).
+        #[arg(long)]
+        tls: bool,
+        /// Target config file: the credentials for re-signing Huawei requests (on the
+        /// simulator, what it leaves out comes from the simulator).
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
     /// List the cases found (after --filter).
     List {
@@ -313,8 +320,15 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             out,
             vendor,
             name,
+            tls,
+            config,
         } => {
             check_url("--upstream", &upstream)?;
+            let creds = match &config {
+                Some(p) => TargetConfig::load(p)?.credentials,
+                None => TargetConfig::default().credentials,
+            }
+            .with_env();
             if let Some(v) = &vendor {
                 if !["obshell", "ota", "taurusdb", "unity"].contains(&v.as_str()) {
                     anyhow::bail!("--vendor {v}: use obshell, ota, taurusdb or unity");
@@ -327,11 +341,13 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                     .map_err(|e| anyhow::anyhow!("--listen {listen}: {e}"))?;
                 let addr = listener.local_addr()?;
                 eprintln!(
-                    "upgrade-conformance record: listening on http://{addr}, forwarding to \
+                    "upgrade-conformance record: listening on {}://{addr}, forwarding to \
                      {upstream}; stop with Ctrl-C or SIGTERM to write {}",
+                    if tls { "https" } else { "http" },
                     out.display()
                 );
-                record::serve(&upstream, listener, stopped()).await
+                let opts = record::Options { tls, creds };
+                record::serve(&upstream, listener, opts, stopped()).await
             })?;
             let text = record::case::case_file(&exchanges, vendor.as_deref(), &name, &upstream);
             write(&out, text)?;

@@ -38,6 +38,14 @@ async fn two_simulators_agree_and_a_mutated_one_differs_naming_the_step_and_fiel
         d.what.contains("Completed") && d.what.contains("Pending"),
         "{d:?}"
     );
+    // A step that failed on b kept its answer: no "answer: one (a) vs none (b)" noise.
+    assert!(
+        !cmp.differences
+            .iter()
+            .any(|d| d.what.starts_with("answer:")),
+        "{}",
+        cmp.terminal()
+    );
     let text = cmp.terminal();
     assert!(
         text.contains(&format!("step {} '{}'", d.step, d.step_name)),

@@ -26,6 +26,9 @@ pub enum Mutation {
     CompletedBatchRunsAgain,
     /// From the second answer on in which a TaurusDB job reads Completed, it reads Running.
     CompletedJobRunsAgain,
+    /// From the second answer on in which a Unity async job reads 4 (Completed), it reads 2
+    /// (Running).
+    CompletedUnityJobRunsAgain,
 }
 
 #[derive(Clone)]
@@ -54,15 +57,22 @@ fn reopen(m: Mutation, path: &str, body: &mut Value, finals: &Mutex<HashMap<Stri
             ("/status", "/batches/0/status", "completed", "running")
         }
         Mutation::CompletedJobRunsAgain => ("/job/status", "/job/status", "Completed", "Running"),
+        Mutation::CompletedUnityJobRunsAgain => ("/content/state", "/content/state", "4", "2"),
         _ => return false,
     };
-    if body.pointer(state).and_then(Value::as_str) != Some(was) || !seen_final_before(finals, path)
-    {
+    let read = body
+        .pointer(state)
+        .map(|v| v.as_str().map_or(v.to_string(), str::to_string));
+    if read.as_deref() != Some(was) || !seen_final_before(finals, path) {
         return false;
     }
     match body.pointer_mut(field) {
         Some(v) => {
-            *v = Value::from(now);
+            *v = if v.is_number() {
+                serde_json::from_str(now).unwrap_or(Value::Null)
+            } else {
+                Value::from(now)
+            };
             true
         }
         None => false,
@@ -72,9 +82,10 @@ fn reopen(m: Mutation, path: &str, body: &mut Value, finals: &Mutex<HashMap<Stri
 /// Spoils one answer; true when it changed something.
 fn mutate(m: Mutation, status: &mut u16, body: &mut Value, seen: &mut u32) -> bool {
     match m {
-        Mutation::None | Mutation::CompletedBatchRunsAgain | Mutation::CompletedJobRunsAgain => {
-            false
-        }
+        Mutation::None
+        | Mutation::CompletedBatchRunsAgain
+        | Mutation::CompletedJobRunsAgain
+        | Mutation::CompletedUnityJobRunsAgain => false,
         Mutation::WrongStatus => match *status {
             200 if body.get("resp").is_some() || body.pointer("/content/messages").is_some() => {
                 *status = 202;
@@ -371,4 +382,18 @@ async fn a_completed_taurusdb_job_that_reads_running_on_a_later_get_is_caught() 
         "{f}"
     );
     assert!(f.contains("→ Running"), "{f}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_completed_unity_job_that_reads_running_on_a_later_get_is_caught() {
+    let f = caught(
+        Mutation::CompletedUnityJobRunsAgain,
+        "unity",
+        "async actions answer 202 with a job",
+    )
+    .await;
+    assert!(
+        f.contains("re-read of step 2") && f.contains("unity.job") && f.contains("→ 2"),
+        "{f}"
+    );
 }

@@ -28,7 +28,7 @@ async fn recorder(upstream: &str) -> (String, Recorder) {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let up = upstream.to_string();
     let task = tokio::spawn(async move {
-        record::serve(&up, listener, async {
+        record::serve(&up, listener, record::Options::default(), async {
             let _ = stopped.await;
         })
         .await

@@ -167,7 +167,12 @@ pub fn compare_step(a: &StepResult, b: &StepResult) -> Vec<String> {
                 }
             }
         }
-    } else if a.answer.is_some() != b.answer.is_some() {
+    } else if a.answer.is_some() != b.answer.is_some()
+        && a.failures.is_empty()
+        && b.failures.is_empty()
+    {
+        // A side that failed before any answer came (the request could not be sent) says so
+        // in the case's outcome line; "none" would only repeat it.
         out.push(format!(
             "answer: {} (a) vs {} (b)",
             if a.answer.is_some() { "one" } else { "none" },
@@ -288,6 +293,22 @@ mod tests {
             &[],
         );
         assert_eq!(compare_step(&a, &b), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_step_that_failed_before_an_answer_on_one_side_adds_no_answer_line() {
+        let a = step(200, json!({"x": 1}), &[]);
+        let b = StepResult {
+            failures: vec!["POST http://127.0.0.1:1/x: connection refused".into()],
+            ..StepResult::default()
+        };
+        assert_eq!(compare_step(&a, &b), Vec::<String>::new());
+        assert_eq!(compare_step(&b, &a), Vec::<String>::new());
+        let silent = StepResult::default();
+        assert_eq!(
+            compare_step(&a, &silent),
+            vec!["answer: one (a) vs none (b)".to_string()]
+        );
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub fn all() -> Vec<Model> {
         taurusdb_instance(),
         unity_session(),
         unity_task(),
+        unity_job(),
     ]
 }
 
@@ -287,6 +288,28 @@ fn unity_task() -> Model {
         0, 1, 3, 6 -> 5 : cancel
         ",
     ))
+}
+
+/// Unity async job (`state`, JobStateEnum as ints: 1 Queued, 2 Running, 3 Suspended,
+/// 4 Completed, 5 Failed, 6 Rolling Back, 7 Completed with Error), the 202 answer of a
+/// request sent with `?timeout=0` and `GET /api/instances/job/{id}` after it. The enum is
+/// storops' `JobStateEnum` (storops/unity/enums.py) and vendor-notes/unity.md "Jobs"; the
+/// Programmer's Guide says a job is polled until it finishes. The edges are inferred: a
+/// queued job runs, a running one finishes, is suspended (and runs again) or rolls back to
+/// Failed; 4, 5 and 7 are final.
+fn unity_job() -> Model {
+    Model::parse(
+        "unity.job",
+        "a Unity async job's `state` (JobStateEnum 1..7)",
+        "storops/unity/enums.py JobStateEnum; vendor-notes/unity.md §6 Jobs",
+        &["1", "2"],
+        "
+        1 -> 2
+        2 -> 3, 4, 5, 6, 7
+        3 -> 2
+        6 -> 5
+        ",
+    )
 }
 
 /// One documented endpoint.

@@ -87,6 +87,7 @@ fn tracks(
                 None,
                 "pgradeSession",
             ),
+            ("unity.job", vec!["/content/state"], None, "/instances/job/"),
         ],
         _ => vec![],
     }
@@ -105,6 +106,31 @@ pub fn vendor_of(path: &str) -> &'static str {
     } else {
         "none"
     }
+}
+
+/// Drops Unity's CSRF dance, which the replaying adapter does on its own: a request refused
+/// 401, the `GET /api/types/user/instances` that fetched the token, and the same request
+/// sent again are recorded as the one request that got through.
+fn without_csrf_dance(xs: Vec<&Exchange>) -> Vec<&Exchange> {
+    let token_fetch = |x: &Exchange| {
+        x.method == "GET" && x.target.split('?').next() == Some("/api/types/user/instances")
+    };
+    let mut out = Vec::with_capacity(xs.len());
+    let mut i = 0;
+    while i < xs.len() {
+        let dance = xs[i].status == 401
+            && xs.get(i + 1).is_some_and(|x| token_fetch(x))
+            && xs
+                .get(i + 2)
+                .is_some_and(|x| x.method == xs[i].method && x.target == xs[i].target);
+        if dance {
+            i += 2;
+        } else {
+            out.push(xs[i]);
+            i += 1;
+        }
+    }
+    out
 }
 
 /// One step under construction.
@@ -186,7 +212,7 @@ fn ids(v: &Value, at: &str, out: &mut Vec<(String, String, String)>) {
             for (k, x) in o {
                 let here = format!("{at}/{k}");
                 match x {
-                    Value::String(s) if id_key(k) && s.len() >= 3 => {
+                    Value::String(s) if id_key(k) && !s.is_empty() => {
                         out.push((here, k.clone(), s.clone()))
                     }
                     Value::Number(n) if id_key(k) && n.to_string().len() >= 3 => {
@@ -357,6 +383,7 @@ pub fn case_file(
             !(path.starts_with("/_sim/") || plumbing)
         })
         .collect();
+    let kept = without_csrf_dance(kept);
     let vendor = vendor.map(str::to_string).unwrap_or_else(|| {
         let mut counts: IndexMap<&str, usize> = IndexMap::new();
         for x in &kept {
@@ -435,6 +462,27 @@ pub fn case_file(
     )
 }
 
+/// What names the resource a step reads or acts on, so that every step about it tracks one
+/// entity: the last id variable in its path (not the project), else one in its query, else
+/// the id it captures, else the path.
+fn resource(d: &Draft) -> String {
+    let re = regex::Regex::new(r"\$\{([a-z0-9_]+)\}").ok();
+    let vars = |text: &str| -> Vec<String> {
+        re.as_ref()
+            .map(|re| {
+                re.captures_iter(text)
+                    .map(|c| c[0].to_string())
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
+    vars(&d.path)
+        .pop()
+        .or_else(|| d.query.iter().flat_map(|(_, v)| vars(v)).next())
+        .or_else(|| d.capture.keys().next().map(|v| format!("${{{v}}}")))
+        .unwrap_or_else(|| d.path.clone())
+}
+
 fn step(d: &Draft, vendor: &str) -> Value {
     let mut req = Map::new();
     req.insert("method".into(), Value::from(d.method.clone()));
@@ -485,7 +533,7 @@ fn step(d: &Draft, vendor: &str) -> Value {
             })
         });
         if seen && all_states {
-            let mut t = json!({"model": model, "path": if paths.len() == 1 { Value::from(paths[0]) } else { json!(paths) }, "entity": format!("{} {}", model, d.path)});
+            let mut t = json!({"model": model, "path": if paths.len() == 1 { Value::from(paths[0]) } else { json!(paths) }, "entity": format!("{model} {}", resource(d))});
             if let Some(k) = key {
                 t["key"] = Value::from(k);
             }

@@ -7,11 +7,17 @@
 //! proxy stands in the middle for that one vendor: it answers `GET /api/v1/secret` with a key
 //! of its own, opens what the client seals with it (to record the plain body), and seals it
 //! again with the agent's key before forwarding.
+//!
+//! Huawei Cloud's SDK signs the host it talks to (the proxy), which the target would refuse,
+//! so a request signed `SDK-HMAC-SHA256` is signed again with the harness's adapter and the
+//! credentials the config, the environment or the simulator give ([`Options::creds`]).
+//! storops only speaks HTTPS, so `--tls` serves the proxy with a self-signed certificate.
 
 pub mod case;
+mod tls;
 
 use crate::auth::obshell::{public_key, rsa_chunks};
-use crate::auth::{Http, Incoming, Outgoing};
+use crate::auth::{huawei, AuthSpec, Credentials, Http, Incoming, Outgoing};
 use aes::cipher::{BlockDecryptMut, KeyIvInit};
 use anyhow::{anyhow, Context};
 use axum::body::{Body, Bytes};
@@ -45,9 +51,22 @@ struct Middle {
     agent: Mutex<Option<RsaPublicKey>>,
 }
 
+/// How the proxy serves and what it may sign with.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Serve HTTPS with a self-signed certificate (storops speaks nothing else).
+    pub tls: bool,
+    /// Credentials for re-signing Huawei requests; against the simulator what these lack
+    /// comes from it, as for `run`.
+    pub creds: Credentials,
+}
+
 #[derive(Clone)]
 struct Proxy {
     upstream: Http,
+    creds: Arc<Credentials>,
+    /// The missing-Huawei-credentials warning was printed.
+    warned: Arc<std::sync::atomic::AtomicBool>,
     log: Arc<Mutex<Vec<Exchange>>>,
     middle: Arc<Middle>,
 }
@@ -68,8 +87,10 @@ const HOP: [&str; 6] = [
 pub async fn serve(
     upstream: &str,
     listener: tokio::net::TcpListener,
+    opts: Options,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<Vec<Exchange>> {
+    let target = crate::runner::Target::connect(upstream, opts.creds).await?;
     let mut rng = rsa::rand_core::OsRng;
     let private = RsaPrivateKey::new(&mut rng, 1024).context("making the proxy's RSA key")?;
     let public_b64 = B64.encode(
@@ -79,7 +100,9 @@ pub async fn serve(
             .as_bytes(),
     );
     let proxy = Proxy {
-        upstream: Http::new(upstream)?,
+        upstream: target.http,
+        creds: Arc::new(target.creds),
+        warned: Arc::default(),
         log: Arc::new(Mutex::new(Vec::new())),
         middle: Arc::new(Middle {
             private,
@@ -89,10 +112,23 @@ pub async fn serve(
     };
     let log = proxy.log.clone();
     let app = axum::Router::new().fallback(forward).with_state(proxy);
-    axum::serve(listener, app)
+    if opts.tls {
+        let acceptor = tls::self_signed()?;
+        axum::serve(
+            tls::Listener {
+                tcp: listener,
+                acceptor,
+            },
+            app,
+        )
         .with_graceful_shutdown(shutdown)
         .await
-        .context("serving the recording proxy")?;
+    } else {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+    .context("serving the recording proxy")?;
     let exchanges = log.lock().map(|l| l.clone()).unwrap_or_default();
     Ok(exchanges)
 }
@@ -140,6 +176,7 @@ async fn relay(
         body: body.to_vec(),
     };
     let plain = p.reseal(&mut out).await?;
+    p.resign(&mut out)?;
     let mut resp = p.upstream.send(&out).await?;
     if out.method == "GET" && out.path() == "/api/v1/secret" {
         p.swap_key(&mut resp);
@@ -165,6 +202,37 @@ async fn relay(
 }
 
 impl Proxy {
+    /// Signs a Huawei `SDK-HMAC-SHA256` request again for the upstream's host. Without
+    /// AK/SK it goes as the client signed it (and the target will say so).
+    fn resign(&self, out: &mut Outgoing) -> anyhow::Result<()> {
+        let signed = out
+            .header("Authorization")
+            .is_some_and(|a| a.starts_with("SDK-HMAC-SHA256"));
+        let c = &self.creds.taurusdb;
+        if !signed {
+            return Ok(());
+        }
+        if c.ak.is_none() || c.sk.is_none() {
+            if !self.warned.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                eprintln!(
+                    "upgrade-conformance record: warning: a Huawei request signed for this proxy \
+                     goes to the target as signed, which will refuse it; give \
+                     credentials.taurusdb.ak and .sk (--config, or UPGRADE_CONFORMANCE_TAURUSDB_AK \
+                     and _SK) so the recorder signs it for the target"
+                );
+            }
+            return Ok(());
+        }
+        out.headers.retain(|(k, _)| {
+            !["authorization", "x-sdk-date"].contains(&k.to_ascii_lowercase().as_str())
+        });
+        let aksk = AuthSpec {
+            mode: Some("aksk".into()),
+            ..AuthSpec::default()
+        };
+        huawei::sign(&self.creds, &aksk, &self.upstream, out)
+    }
+
     /// The agent's public key: the one its `/api/v1/secret` answered, fetched if not seen.
     async fn agent_key(&self) -> anyhow::Result<RsaPublicKey> {
         if let Some(k) = self.middle.agent.lock().ok().and_then(|k| k.clone()) {

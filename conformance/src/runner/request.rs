@@ -123,6 +123,9 @@ impl Ctx<'_> {
             r.sent = Some(describe_sent(&out, &sent));
             r.got = Some(describe_got(&resp));
             let body = resp.json();
+            // Kept at once, so that `diff` compares what came back even when this answer
+            // then fails a model check or a poll runs out.
+            r.answer = Some((resp.status, body.clone()));
             // Every answer is checked against the models, polled ones included.
             if let Err(e) = self.observe(step, body.as_ref(), r) {
                 r.failures.push(e);
@@ -190,7 +193,6 @@ impl Ctx<'_> {
             ));
         }
         let (resp, body) = last;
-        r.answer = Some((resp.status, body.clone()));
         self.check(&step.expect, &resp, body.as_ref(), r);
         if !r.failures.is_empty() {
             return;
