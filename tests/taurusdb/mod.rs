@@ -7,6 +7,7 @@ mod errors;
 mod properties;
 mod signing;
 mod sources;
+mod tasks;
 mod upgrade;
 
 pub use crate::support::taurusdb::*;

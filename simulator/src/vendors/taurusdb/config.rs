@@ -243,6 +243,17 @@ pub fn parse_window(s: &str) -> Option<(u32, u32)> {
     Some((minutes(a)?, minutes(b)?))
 }
 
+/// A window in minutes as the API writes it: `HH:MM-HH:MM`.
+pub fn format_window((start, end): (u32, u32)) -> String {
+    format!(
+        "{:02}:{:02}-{:02}:{:02}",
+        start / 60,
+        start % 60,
+        end / 60,
+        end % 60
+    )
+}
+
 impl Config {
     /// Checks what serde cannot and returns the durations in milliseconds.
     pub fn validate(&self) -> Result<Durations, Invalid> {

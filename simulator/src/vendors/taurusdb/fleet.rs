@@ -68,6 +68,9 @@ pub struct Job {
     pub fail_reason: Option<String>,
     /// A stuck job's progress stops here and it never ends.
     pub stuck_at: Option<u8>,
+    /// Its record was deleted (`DELETE /jobs/{job_id}`): the lists and `GET /jobs` no longer
+    /// show it. Kept so job indices stay put.
+    pub deleted: bool,
 }
 
 impl Job {
@@ -195,7 +198,11 @@ impl Model {
             })
     }
 
+    /// A job whose record was not deleted.
     pub fn job(&self, id: &str) -> Option<&Job> {
-        self.job_index.get(id).and_then(|&i| self.jobs.get(i))
+        self.job_index
+            .get(id)
+            .and_then(|&i| self.jobs.get(i))
+            .filter(|j| !j.deleted)
     }
 }

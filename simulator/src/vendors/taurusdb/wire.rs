@@ -6,6 +6,7 @@ use chrono::{Duration, Utc};
 use serde_json::{json, Value};
 
 use super::fleet::{Instance, Job, JobKind, Model, SCHEDULED_JOB_NAME, UPGRADE_JOB_NAME};
+use super::state::{InstanceStatus, JobStatus};
 use crate::kernel::{Core, Millis};
 
 /// The MySQL version the kernel versions are compatible with.
@@ -221,5 +222,93 @@ pub fn schedule_task(core: &Core, model: &Model, job: &Job) -> Value {
         "target_config": {"target_version": job.target_version},
         "proxy_id": "",
         "proxy_name": "",
+    })
+}
+
+/// How far a job got, in percent: its progress while Running, 100 once Completed, where it
+/// stopped if it Failed, 0 before it ran.
+fn reached(core: &Core, job: &Job) -> u64 {
+    match job.status {
+        JobStatus::Completed => 100,
+        JobStatus::Running => job.progress(core.now()).map_or(0, u64::from),
+        JobStatus::Failed => job.ended_ms.map_or(0, |e| {
+            (e.saturating_sub(job.run_at).saturating_mul(100) / job.duration.max(1)).min(99)
+        }),
+        JobStatus::Pending | JobStatus::Canceled => 0,
+    }
+}
+
+/// ShowTaskDetailsResponse: the job, with one SubTaskInfo per node (the read replicas first,
+/// the primary last), each taking an equal share of the job's time.
+pub fn task_center_detail(core: &Core, inst: &Instance, job: &Job) -> Value {
+    let nodes = u64::from(inst.nodes.max(1));
+    let done = reached(core, job) * nodes; // in hundredths of a node
+    let share_ms = job.duration / nodes;
+    let subs: Vec<Value> = (0..nodes)
+        .map(|n| {
+            let pct = done.saturating_sub(n * 100).min(100);
+            let current = n == done / 100;
+            let status = match job.status {
+                _ if pct == 100 => "Completed",
+                JobStatus::Running if current => "Running",
+                JobStatus::Failed if current => "Failed",
+                _ => "Pending",
+            };
+            let name = if n + 1 == nodes {
+                format!("Upgrade primary node {}_node01", inst.name)
+            } else {
+                format!("Upgrade read replica {}_node0{}", inst.name, nodes - n)
+            };
+            json!({
+                "sub_task_name": name,
+                "percent": pct.to_string(),
+                "status": status,
+                "remaining_time": (share_ms * (100 - pct) / 100 / 1000).to_string(),
+            })
+        })
+        .collect();
+    json!({
+        "instance_id": inst.id,
+        "instance_name": inst.name,
+        "job_id": job.id,
+        "job_name": UPGRADE_JOB_NAME,
+        "status": job.status.to_string(),
+        "sub_task_list": subs,
+    })
+}
+
+/// ScheduledTaskV3 (`schedule-tasks/exist`): times in epoch milliseconds; the task ends when
+/// the maintenance window it starts in closes.
+pub fn scheduled_task_v3(core: &Core, inst: &Instance, job: &Job) -> Value {
+    let ms = |at: Millis| core.clock.datetime_at(at).timestamp_millis();
+    let (start, end) = inst.window;
+    let window_ms = u64::from((end + 24 * 60 - start) % (24 * 60)) * 60_000;
+    json!({
+        "create_time": ms(job.created_ms),
+        "datastore_type": "gaussdb-mysql",
+        "end_time": ms(job.run_at + window_ms),
+        "instance_id": inst.id,
+        "instance_name": inst.name,
+        "instance_status": match inst.status {
+            InstanceStatus::Active => "NORMAL",
+            InstanceStatus::Upgrading => "MODIFYING",
+            InstanceStatus::Failed => "FAILED",
+            InstanceStatus::Frozen => "FROZEN",
+        },
+        "project_id": job.project_id,
+        "proxy_id": "",
+        "proxy_name": "",
+        "start_time": ms(job.run_at),
+        "target_config": {"target_version": job.target_version},
+        "task_id": job.id,
+        "task_name": SCHEDULED_JOB_NAME,
+        "task_order": 1,
+        "task_status": match job.status {
+            JobStatus::Pending => "WAITING",
+            JobStatus::Running => "RUNNING",
+            JobStatus::Completed => "SUCCESS",
+            JobStatus::Failed => "FAIL",
+            JobStatus::Canceled => "CANCELED",
+        },
     })
 }
