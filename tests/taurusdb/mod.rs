@@ -4,6 +4,7 @@
 
 mod companions;
 mod errors;
+mod filters;
 mod properties;
 mod signing;
 mod sources;

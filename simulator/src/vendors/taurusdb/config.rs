@@ -89,6 +89,31 @@ pub struct InstanceConfig {
     /// What goes wrong when it upgrades (default: nothing).
     #[serde(default)]
     pub upgrade_fault: Option<UpgradeFaultConfig>,
+    /// The VPC it sits in (default `3cedfc54-b105-4652-a4e0-847b65d20f23`).
+    #[serde(default = "default_vpc")]
+    pub vpc_id: String,
+    /// Its subnet's network id (default `c1cfa53c-65d3-431e-8552-326bf310c7ad`).
+    #[serde(default = "default_subnet")]
+    pub subnet_id: String,
+    /// The read/write-splitting address of its database proxy (default: no proxy).
+    #[serde(default)]
+    pub proxy_ip: Option<String>,
+    /// Its tags, `{key: value}` (default: none).
+    #[serde(default)]
+    pub tags: indexmap::IndexMap<String, String>,
+}
+
+/// The VPC instances sit in unless the scenario says otherwise.
+pub const DEFAULT_VPC: &str = "3cedfc54-b105-4652-a4e0-847b65d20f23";
+/// The subnet instances sit in unless the scenario says otherwise.
+pub const DEFAULT_SUBNET: &str = "c1cfa53c-65d3-431e-8552-326bf310c7ad";
+
+fn default_vpc() -> String {
+    DEFAULT_VPC.into()
+}
+
+fn default_subnet() -> String {
+    DEFAULT_SUBNET.into()
 }
 
 fn default_status() -> String {

@@ -42,6 +42,29 @@ pub struct Instance {
     pub job: Option<usize>,
     /// How many jobs this instance has had (names its jobs' random streams).
     pub(super) jobs_made: u64,
+    pub vpc_id: String,
+    pub subnet_id: String,
+    /// The database proxy's read/write-splitting address, if it has a proxy.
+    pub proxy_ip: Option<String>,
+    pub tags: IndexMap<String, String>,
+}
+
+impl Instance {
+    /// The read/write address (the primary node's).
+    pub fn private_ip(&self) -> String {
+        self.node_ip(0)
+    }
+
+    /// The read-only addresses (the read replicas').
+    pub fn readonly_ips(&self) -> Vec<String> {
+        (1..self.nodes).map(|n| self.node_ip(n)).collect()
+    }
+
+    /// A stable address for node `n`, from the instance id.
+    pub fn node_ip(&self, n: u32) -> String {
+        let h = crate::kernel::rng::stable_hash(self.id.as_bytes());
+        format!("192.168.{}.{}", (h % 250) + 1, (n + 10) % 255)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,6 +184,10 @@ impl Model {
                         updated_ms: 0,
                         job: None,
                         jobs_made: 0,
+                        vpc_id: ic.vpc_id.clone(),
+                        subnet_id: ic.subnet_id.clone(),
+                        proxy_ip: ic.proxy_ip.clone(),
+                        tags: ic.tags.clone(),
                     },
                 );
             }

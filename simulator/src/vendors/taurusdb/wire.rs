@@ -5,12 +5,15 @@
 use chrono::{Duration, Utc};
 use serde_json::{json, Value};
 
-use super::fleet::{Instance, Job, JobKind, Model, SCHEDULED_JOB_NAME, UPGRADE_JOB_NAME};
+use super::fleet::{Instance, Job, Model, SCHEDULED_JOB_NAME, UPGRADE_JOB_NAME};
 use super::state::{InstanceStatus, JobStatus};
 use crate::kernel::{Core, Millis};
 
 /// The MySQL version the kernel versions are compatible with.
 pub const MYSQL_VERSION: &str = "8.0";
+/// The full MySQL (engine) version every kernel version reports, apart from the kernel
+/// version itself (`datastores`' `version`, `database-version`'s `current_version`).
+pub const ENGINE_VERSION: &str = "8.0.32";
 
 /// A virtual instant as Huawei writes it.
 pub fn time(core: &Core, at: Millis) -> String {
@@ -29,10 +32,16 @@ fn created(core: &Core) -> String {
         .to_string()
 }
 
-/// A stable fake address for node `n` of an instance.
 fn ip(inst: &Instance, n: u32) -> String {
-    let h = crate::kernel::rng::stable_hash(inst.id.as_bytes());
-    format!("192.168.{}.{}", (h % 250) + 1, (n + 10) % 255)
+    inst.node_ip(n)
+}
+
+/// MysqlTags, in the scenario's order.
+fn tags(inst: &Instance) -> Value {
+    inst.tags
+        .iter()
+        .map(|(k, v)| json!({"key": k, "value": v}))
+        .collect()
 }
 
 fn datastore(inst: &Instance) -> Value {
@@ -93,8 +102,8 @@ pub fn instance_detail(core: &Core, inst: &Instance, unified: bool) -> Value {
         "private_dns_names": [],
         "public_ips": "",
         "db_user_name": "root",
-        "vpc_id": "3cedfc54-b105-4652-a4e0-847b65d20f23",
-        "subnet_id": "c1cfa53c-65d3-431e-8552-326bf310c7ad",
+        "vpc_id": inst.vpc_id,
+        "subnet_id": inst.subnet_id,
         "security_group_id": "fc577a1a-f202-424a-977f-24faec3fdd55",
         "configuration_id": "43570e0de32e40c5a15f831aa5ce4176pr07",
         "backup_strategy": {"start_time": "19:00-20:00", "keep_days": "7"},
@@ -104,11 +113,12 @@ pub fn instance_detail(core: &Core, inst: &Instance, unified: bool) -> Value {
         "az_mode": "single",
         "master_az_code": "cn-north-4a",
         "maintenance_window": inst.maintenance_window,
-        "tags": [],
+        "tags": tags(inst),
         "dedicated_resource_id": "",
         "proxies": [],
     });
     if unified {
+        v["tde_info"] = json!({"enable_tde": false, "encryption_type": ""});
         v["eos_tag"] = json!(false);
     }
     v
@@ -121,8 +131,8 @@ pub fn instance_list_item(core: &Core, inst: &Instance, unified: bool) -> Value 
         "name": inst.name,
         "status": if unified { inst.status.unified().to_string() } else { inst.status.to_string() },
         "private_ips": [ip(inst, 0)],
-        "proxy_ips": [],
-        "readonly_private_ips": (1..inst.nodes).map(|n| ip(inst, n)).collect::<Vec<_>>(),
+        "proxy_ips": inst.proxy_ip.iter().collect::<Vec<_>>(),
+        "readonly_private_ips": inst.readonly_ips(),
         "public_ips": [],
         "port": "3306",
         "type": "Cluster",
@@ -131,8 +141,8 @@ pub fn instance_list_item(core: &Core, inst: &Instance, unified: bool) -> Value 
         "created": created(core),
         "updated": time(core, inst.updated_ms),
         "db_user_name": "root",
-        "vpc_id": "3cedfc54-b105-4652-a4e0-847b65d20f23",
-        "subnet_id": "c1cfa53c-65d3-431e-8552-326bf310c7ad",
+        "vpc_id": inst.vpc_id,
+        "subnet_id": inst.subnet_id,
         "security_group_id": "fc577a1a-f202-424a-977f-24faec3fdd55",
         "flavor_ref": "gaussdb.mysql.xlarge.x86.4",
         "flavor_info": {"vcpus": "4", "ram": "16"},
@@ -142,7 +152,7 @@ pub fn instance_list_item(core: &Core, inst: &Instance, unified: bool) -> Value 
         "time_zone": "UTC",
         "charge_info": {"charge_mode": "postPaid", "period_type": "", "period_num": 0, "is_auto_renew": "false", "is_auto_pay": "false"},
         "dedicated_resource_id": "",
-        "tags": [],
+        "tags": tags(inst),
     });
     if unified {
         v["eos_tag"] = json!(false);
@@ -175,11 +185,8 @@ pub fn job_detail(core: &Core, model: &Model, job: &Job) -> Value {
         "ended": ended(core, job),
         "process": progress(core, job),
         "instance": {"id": job.instance_id, "name": name},
-        "entities": {
-            "source_kernel_version": job.from_version,
-            "target_kernel_version": job.target_version,
-            "delay": job.kind == JobKind::Scheduled,
-        },
+        // GetJobEntitiesInfoDetail has no fields: the SDK keeps none of what is here.
+        "entities": {},
         "fail_reason": job.fail_reason.clone().unwrap_or_default(),
     })
 }
