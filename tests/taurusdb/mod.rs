@@ -3,6 +3,7 @@
 //! the companion endpoints, timeline faults, and "no 5xx on random input".
 
 mod companions;
+mod credentials;
 mod errors;
 mod filters;
 mod properties;

@@ -130,6 +130,17 @@ impl Resource for Instance {
     }
 }
 
+/// An access key as IAM knows it: its secret, the projects its account owns, and for a
+/// temporary key its security token and expiry.
+#[derive(Debug, Clone)]
+pub struct AccessKey {
+    pub ak: String,
+    pub sk: String,
+    pub projects: Vec<String>,
+    pub security_token: Option<String>,
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 /// TaurusDB's domain: the fleet, its jobs, the credentials it accepts and its timers.
 #[derive(Debug)]
 pub struct Model {
@@ -140,8 +151,10 @@ pub struct Model {
     pub versions: Vec<String>,
     pub latest: String,
     pub durations: Durations,
-    pub access_keys: Vec<(String, String)>,
+    pub access_keys: Vec<AccessKey>,
     pub tokens: Vec<String>,
+    /// Each project's region (IAM's project name), in scenario order.
+    pub regions: Vec<(String, String)>,
     /// How many pre-checks were started (names their random streams).
     pub prechecks: u64,
     pub(super) timers: TimerQueue<(usize, Wake)>,
@@ -204,7 +217,25 @@ impl Model {
                 .credentials
                 .access_keys
                 .iter()
-                .map(|k| (k.ak.clone(), k.sk.clone()))
+                .map(|k| AccessKey {
+                    ak: k.ak.clone(),
+                    sk: k.sk.clone(),
+                    projects: k
+                        .projects
+                        .clone()
+                        .unwrap_or_else(|| cfg.projects.iter().map(|p| p.id.clone()).collect()),
+                    security_token: k.security_token.clone(),
+                    expires_at: k
+                        .expires_at
+                        .as_deref()
+                        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                        .map(|t| t.with_timezone(&chrono::Utc)),
+                })
+                .collect(),
+            regions: cfg
+                .projects
+                .iter()
+                .map(|p| (p.id.clone(), p.region.clone()))
                 .collect(),
             tokens: cfg.credentials.tokens.clone(),
             prechecks: 0,

@@ -197,6 +197,13 @@ pub async fn delete_record(ex: Exchange, path: InstancePath, call: Call) -> Resp
     call.answer(ex, op)
 }
 
+/// IAM's `GET /v3/projects?name=<region>` (KeystoneListProjects), which the SDK calls for
+/// `BasicCredentials(ak, sk)` without a project id; point `with_iam_endpoint` here.
+pub async fn iam_projects(ex: Exchange, call: Call) -> Response {
+    let name = call.query().get("name").map(str::to_string);
+    call.answer(ex, Ok(Operation::IamProjects { name, ak: None }))
+}
+
 /// A known path with a method it does not take: the gateway's APIGW.0101.
 pub async fn method_not_allowed(ex: Exchange, method: Method, uri: Uri) -> Response {
     let message = format!("no API {method} {}", uri.path());

@@ -88,6 +88,7 @@ pub fn routes() -> Router<Sim> {
             "/v3/{project_id}/jobs/{job_id}",
             delete(handlers::delete_record),
         )
+        .route("/v3/projects", get(handlers::iam_projects))
         .route("/v3/{project_id}/instances", get(handlers::list))
         .route("/v3.1/{project_id}/instances", get(handlers::list_unified))
         .route(

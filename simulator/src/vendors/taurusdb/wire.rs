@@ -319,3 +319,43 @@ pub fn scheduled_task_v3(core: &Core, inst: &Instance, job: &Job) -> Value {
         },
     })
 }
+
+/// IAM's KeystoneListProjectsResponse for `GET /v3/projects?name=`: the projects the access
+/// key's account owns (every project, for a token), of region `name` when given.
+pub fn iam_projects(model: &Model, name: Option<&str>, ak: Option<&str>) -> Value {
+    let owned = |p: &str| {
+        ak.is_none_or(|ak| {
+            model
+                .access_keys
+                .iter()
+                .any(|k| k.ak == ak && k.projects.iter().any(|o| o == p))
+        })
+    };
+    let domain = format!(
+        "{:016x}{:016x}",
+        crate::kernel::rng::stable_hash(b"taurusdb/domain"),
+        crate::kernel::rng::stable_hash(b"taurusdb/domain/2")
+    );
+    let projects: Vec<Value> = model
+        .regions
+        .iter()
+        .filter(|(id, region)| owned(id) && name.is_none_or(|n| n == region))
+        .map(|(id, region)| {
+            json!({
+                "is_domain": false,
+                "description": "",
+                "links": {"self": format!("/v3/projects/{id}")},
+                "enabled": true,
+                "id": id,
+                "parent_id": domain,
+                "domain_id": domain,
+                "name": region,
+            })
+        })
+        .collect();
+    let query = name.map(|n| format!("?name={n}")).unwrap_or_default();
+    json!({
+        "links": {"self": format!("/v3/projects{query}"), "previous": null, "next": null},
+        "projects": projects,
+    })
+}

@@ -16,6 +16,7 @@ use serde_json::Value;
 use super::error::{Lang, TaurusError};
 use super::fleet::Model;
 use super::state::InstanceStatus;
+use super::wire;
 use crate::kernel::Core;
 
 pub use instances::{parse_datastores, InstanceList, InstanceRef};
@@ -68,6 +69,12 @@ pub enum Operation {
     DeleteScheduled { at: InstanceRef, job_id: String },
     /// Deletes an ended job's record (`DELETE /jobs/{job_id}`).
     DeleteJobRecord { project: String, job_id: String },
+    /// IAM's `GET /v3/projects?name=<region>`: the caller's projects (of that region).
+    IamProjects {
+        name: Option<String>,
+        /// The access key that asked (`None`: a token, which sees every project).
+        ak: Option<String>,
+    },
     /// Moves the maintenance window (minutes of the UTC day), and with it a delayed upgrade.
     SetOpsWindow { at: InstanceRef, window: (u32, u32) },
     /// A scenario moves an instance to FAILED, FROZEN or ACTIVE.
@@ -122,6 +129,14 @@ pub const ACTIONS: &[&str] = &[
 ];
 
 impl Operation {
+    /// The operation as the authenticated caller (`ak`, or `None` for a token) asks it.
+    pub fn for_caller(self, ak: Option<String>) -> Self {
+        match self {
+            Self::IamProjects { name, .. } => Self::IamProjects { name, ak },
+            other => other,
+        }
+    }
+
     /// Executes the operation and writes the answer's body.
     pub fn apply(self, core: &mut Core, model: &mut Model) -> Result<Value, Failure> {
         match self {
@@ -161,6 +176,9 @@ impl Operation {
             Self::DeleteJobRecord { project, job_id } => {
                 model.delete_record(&project, &job_id)?;
                 Ok(serde_json::json!({}))
+            }
+            Self::IamProjects { name, ak } => {
+                Ok(wire::iam_projects(model, name.as_deref(), ak.as_deref()))
             }
             Self::SetOpsWindow { at, window } => {
                 model.move_window(core, &at.project, &at.id, window)?;
