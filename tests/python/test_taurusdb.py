@@ -275,3 +275,39 @@ def test_a_scheduled_upgrade_is_cancelled_by_instance(sdk, sim):
             v3.DeleteScheduleTasKRequest(instance_id=BILLING, body=v3.DeleteScheduleTasKRequestBody(job_id=job_id))
         )
     assert e.value.error_code == "DBS.200001"
+
+
+TEMPORARY_KEYS = """
+name: temporary-keys
+seed: 1
+taurusdb:
+  credentials:
+    access_keys:
+      - {ak: TEMPORARYKEY0000000A, sk: temp-secret, security_token: sts-token-1, expires_at: "2099-01-01T00:00:00Z"}
+      - {ak: EXPIREDKEY000000000A, sk: old-secret, security_token: sts-token-0, expires_at: "2020-01-01T00:00:00Z"}
+  projects:
+    - id: 054e292c9880d4992f02c0196d3ea468
+      instances: [{id: 6754902da1f447269c6979b0590102a5in07}]
+"""
+
+
+@pytest.mark.upgrade_sim(scenario=TEMPORARY_KEYS)
+def test_temporary_keys_work_with_their_security_token_until_they_expire(sdk, sim):
+    credentials, exceptions, v3 = sdk
+
+    def temporary(ak, sk, token):
+        creds = credentials.BasicCredentials(ak, sk, PROJECT).with_security_token(token)
+        return v3.GaussDBClient.new_builder().with_credentials(creds).with_endpoint(sim.url).build()
+
+    listed = temporary("TEMPORARYKEY0000000A", "temp-secret", "sts-token-1").list_gauss_my_sql_instances(
+        v3.ListGaussMySqlInstancesRequest()
+    )
+    assert [i.id for i in listed.instances] == [ORDERS]
+    for ak, sk, token, says in [
+        ("TEMPORARYKEY0000000A", "temp-secret", "sts-token-0", "decrypt token fail"),
+        ("EXPIREDKEY000000000A", "old-secret", "sts-token-0", "token expires"),
+    ]:
+        with pytest.raises(exceptions.ClientRequestException) as e:
+            temporary(ak, sk, token).list_gauss_my_sql_instances(v3.ListGaussMySqlInstancesRequest())
+        assert (e.value.status_code, e.value.error_code) == (401, "APIGW.0301")
+        assert says in e.value.error_msg
