@@ -158,3 +158,156 @@ def test_a_pending_scheduled_job_is_cancelled_through_the_sdk(sdk, sim):
     sim.run_until_idle()
     status = c.list_schedule_jobs(v3.ListScheduleJobsRequest()).schedules[0].job_status
     assert status == "Canceled"
+
+
+def test_quick_start_credentials_without_a_project_id_find_it_through_iam(sdk, sim):
+    credentials, _, v3 = sdk
+    from huaweicloudsdkcore.region.region import Region
+
+    # The SDK's quick start: AK/SK and a region, no project id; IAM is asked for it.
+    creds = credentials.BasicCredentials(AK, SK).with_iam_endpoint(sim.url)
+    c = v3.GaussDBClient.new_builder().with_credentials(creds).with_region(Region("cn-north-4", sim.url)).build()
+    resp = c.list_gauss_my_sql_instances(v3.ListGaussMySqlInstancesRequest())
+    assert creds.project_id == PROJECT
+    assert resp.total_count == 5
+    assert all(isinstance(i, v3.MysqlInstanceListInfo) for i in resp.instances)
+
+
+def test_the_instance_list_filters_as_the_sdk_documents_them(sdk, sim):
+    _, exceptions, v3 = sdk
+    c = client(sdk, sim)
+
+    def names(**filters):
+        return [i.name for i in c.list_gauss_my_sql_instances(v3.ListGaussMySqlInstancesRequest(**filters)).instances]
+
+    assert names(name="taurus-orders") == ["taurus-orders"]
+    assert names(name="orders") == []
+    assert names(name="*or") == ["taurus-orders", "taurus-reports"]
+    assert names(tags="env=prod,team=finance") == ["taurus-billing"]
+    assert names(proxy_ip="192.168.0.200") == ["taurus-billing"]
+    assert names(type="Cluster", datastore_type="gaussdb-mysql", limit=2, offset=3) == ["taurus-catalog", "taurus-archive"]
+    with pytest.raises(exceptions.ClientRequestException) as e:
+        names(limit=0)
+    assert (e.value.status_code, e.value.error_code) == (400, "DBS.200001")
+    assert "limit must be a number from 1 to 100" in e.value.error_msg
+
+
+def test_instance_details_in_batches_and_the_small_fields_match_the_sdk_models(sdk, sim):
+    _, _, v3 = sdk
+    c = client(sdk, sim)
+    ids = f"{ORDERS},{BILLING}"
+    details = c.list_gauss_my_sql_instance_detail_info(v3.ListGaussMySqlInstanceDetailInfoRequest(instance_ids=ids))
+    assert [(i.id, i.node_count) for i in details.instances] == [(ORDERS, 2), (BILLING, 3)]
+    assert all(isinstance(i, v3.MysqlInstanceInfoDetail) for i in details.instances)
+    assert details.instances[0].tags[0].key == "env"
+    unified = c.list_gauss_my_sql_instance_detail_info_unify_status(
+        v3.ListGaussMySqlInstanceDetailInfoUnifyStatusRequest(instance_ids=ORDERS)
+    ).instances[0]
+    assert isinstance(unified, v3.MysqlInstanceInfoDetailUnifyStatus)
+    assert unified.status == "normal"
+    assert isinstance(unified.tde_info, v3.MysqlTdeInfo) and unified.tde_info.enable_tde is False
+    version = c.show_instance_database_version(v3.ShowInstanceDatabaseVersionRequest(instance_id=ORDERS)).datastore
+    assert (version.current_version, version.current_kernel_version) == ("8.0.32", "2.0.48.231200")
+
+
+def test_a_delayed_upgrade_moved_with_the_ops_window_runs_in_the_new_window(sdk, sim):
+    _, _, v3 = sdk
+    c = client(sdk, sim)
+    job_id = c.upgrade_gauss_my_sql_instance_database(
+        v3.UpgradeGaussMySqlInstanceDatabaseRequest(instance_id=ORDERS, body=v3.UpgradeDatabaseRequest(delay=True))
+    ).job_id
+    exist = c.check_schedule_task_exist(
+        v3.CheckScheduleTaskExistRequest(
+            instance_id=ORDERS, body=v3.CheckScheduleTaskExistRequestBody(schedule_type="VERSION_UPGRADE")
+        )
+    )
+    assert exist.exist is True
+    task = exist.scheduled_tasks[0]
+    assert isinstance(task, v3.ScheduledTaskV3)
+    assert (task.task_id, task.task_status) == (job_id, "WAITING")
+
+    # 18:00-22:00 would start it at 18:00; 02:00-06:00 starts it two virtual hours from now.
+    c.update_gauss_my_sql_instance_ops_window(
+        v3.UpdateGaussMySqlInstanceOpsWindowRequest(
+            instance_id=ORDERS, body=v3.ModifyOpsWindow(start_time="02:00", end_time="06:00")
+        )
+    )
+    info = c.show_gauss_my_sql_instance_info(v3.ShowGaussMySqlInstanceInfoRequest(instance_id=ORDERS)).instance
+    assert info.maintenance_window == "02:00-06:00"
+    start = c.list_schedule_jobs(v3.ListScheduleJobsRequest(instance_id=ORDERS)).schedules[0].start_time
+    assert start == "2026-01-01T02:00:00+0000"
+
+    def detail():
+        return c.show_task_details(v3.ShowTaskDetailsRequest(instance_id=ORDERS, job_id=job_id))
+
+    sim.advance("1h")
+    assert detail().status == "Pending"
+    sim.advance("1h9m")
+    d = detail()
+    assert d.status == "Running"
+    assert all(isinstance(s, v3.SubTaskInfo) for s in d.sub_task_list)
+    assert [(s.status, s.percent) for s in d.sub_task_list] == [("Completed", "100"), ("Running", "50")]
+    sim.run_until_idle()
+    assert [s.status for s in detail().sub_task_list] == ["Completed", "Completed"]
+    info = c.show_gauss_my_sql_instance_info(v3.ShowGaussMySqlInstanceInfoRequest(instance_id=ORDERS)).instance
+    assert info.datastore.kernel_version == LATEST
+
+    # The ended job's record can go.
+    c.delete_task_record(v3.DeleteTaskRecordRequest(job_id=job_id))
+    jobs = c.list_immediate_jobs(v3.ListImmediateJobsRequest()).jobs
+    assert job_id not in [j.job_id for j in jobs]
+
+
+def test_a_scheduled_upgrade_is_cancelled_by_instance(sdk, sim):
+    _, exceptions, v3 = sdk
+    c = client(sdk, sim)
+    job_id = c.upgrade_gauss_my_sql_instance_database(
+        v3.UpgradeGaussMySqlInstanceDatabaseRequest(instance_id=BILLING, body=v3.UpgradeDatabaseRequest(delay=True))
+    ).job_id
+    resp = c.delete_schedule_tas_k(
+        v3.DeleteScheduleTasKRequest(instance_id=BILLING, body=v3.DeleteScheduleTasKRequestBody(job_id=job_id))
+    )
+    assert resp.result is True
+    job = c.show_gauss_my_sql_job_info(v3.ShowGaussMySqlJobInfoRequest(id=job_id)).job
+    assert job.status == "Canceled"
+    with pytest.raises(exceptions.ClientRequestException) as e:
+        c.delete_schedule_tas_k(
+            v3.DeleteScheduleTasKRequest(instance_id=BILLING, body=v3.DeleteScheduleTasKRequestBody(job_id=job_id))
+        )
+    assert e.value.error_code == "DBS.200001"
+
+
+TEMPORARY_KEYS = """
+name: temporary-keys
+seed: 1
+taurusdb:
+  credentials:
+    access_keys:
+      - {ak: TEMPORARYKEY0000000A, sk: temp-secret, security_token: sts-token-1, expires_at: "2099-01-01T00:00:00Z"}
+      - {ak: EXPIREDKEY000000000A, sk: old-secret, security_token: sts-token-0, expires_at: "2020-01-01T00:00:00Z"}
+  projects:
+    - id: 054e292c9880d4992f02c0196d3ea468
+      instances: [{id: 6754902da1f447269c6979b0590102a5in07}]
+"""
+
+
+@pytest.mark.upgrade_sim(scenario=TEMPORARY_KEYS)
+def test_temporary_keys_work_with_their_security_token_until_they_expire(sdk, sim):
+    credentials, exceptions, v3 = sdk
+
+    def temporary(ak, sk, token):
+        creds = credentials.BasicCredentials(ak, sk, PROJECT).with_security_token(token)
+        return v3.GaussDBClient.new_builder().with_credentials(creds).with_endpoint(sim.url).build()
+
+    listed = temporary("TEMPORARYKEY0000000A", "temp-secret", "sts-token-1").list_gauss_my_sql_instances(
+        v3.ListGaussMySqlInstancesRequest()
+    )
+    assert [i.id for i in listed.instances] == [ORDERS]
+    for ak, sk, token, says in [
+        ("TEMPORARYKEY0000000A", "temp-secret", "sts-token-0", "decrypt token fail"),
+        ("EXPIREDKEY000000000A", "old-secret", "sts-token-0", "token expires"),
+    ]:
+        with pytest.raises(exceptions.ClientRequestException) as e:
+            temporary(ak, sk, token).list_gauss_my_sql_instances(v3.ListGaussMySqlInstancesRequest())
+        assert (e.value.status_code, e.value.error_code) == (401, "APIGW.0301")
+        assert says in e.value.error_msg

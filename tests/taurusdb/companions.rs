@@ -72,9 +72,9 @@ async fn database_version_tells_current_latest_and_whether_an_upgrade_exists() {
         v,
         json!({
             "datastore": {
-                "current_version": "2.0.48.231200",
+                "current_version": "8.0.32",
                 "current_kernel_version": "2.0.48.231200",
-                "latest_version": "2.0.57.240900",
+                "latest_version": "8.0.32",
                 "latest_kernel_version": "2.0.57.240900"
             },
             "upgrade_flag": true

@@ -3,10 +3,13 @@
 //! the companion endpoints, timeline faults, and "no 5xx on random input".
 
 mod companions;
+mod credentials;
 mod errors;
+mod filters;
 mod properties;
 mod signing;
 mod sources;
+mod tasks;
 mod upgrade;
 
 pub use crate::support::taurusdb::*;

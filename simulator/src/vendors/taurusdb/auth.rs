@@ -12,7 +12,7 @@ use hmac::{Hmac, Mac};
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use sha2::{Digest, Sha256};
 
-use super::fleet::Model;
+use super::fleet::{AccessKey, Model};
 
 /// Python's `quote(s, safe='~')`: everything but letters, digits and `_.-~` is escaped.
 const QUOTE: &AsciiSet = &NON_ALPHANUMERIC
@@ -154,10 +154,20 @@ pub fn parse_authorization(value: &str) -> Option<Authorization> {
     })
 }
 
-/// Checks a signed request; `Err` is the reason, for APIGW.0301's message.
+/// The other algorithms huaweicloudsdkcore's `HttpConfig.signing_algorithm` can choose
+/// (`signer/signer.py`, `signer/algorithm.py`): named in the refusal, not verified.
+pub const OTHER_ALGORITHMS: &[&str] = &[
+    "SDK-HMAC-SM3",
+    "SDK-ECDSA-P256-SHA256",
+    "SDK-SM2-SM3",
+    "V11-HMAC-SHA256",
+];
+
+/// Checks a signed request; `Ok` is the key that signed it, `Err` the reason, for
+/// APIGW.0301's message.
 #[allow(clippy::too_many_arguments)]
-pub fn verify_signature(
-    keys: &[(String, String)],
+pub fn verify_signature<'k>(
+    keys: &'k [AccessKey],
     method: &Method,
     raw_path: &str,
     raw_query: Option<&str>,
@@ -165,18 +175,26 @@ pub fn verify_signature(
     body: &[u8],
     wall_now: chrono::DateTime<chrono::Utc>,
     skew_ms: u64,
-) -> Result<(), String> {
+) -> Result<&'k AccessKey, String> {
     let auth_value = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
+    if let Some(other) = OTHER_ALGORITHMS
+        .iter()
+        .find(|a| auth_value.trim_start().starts_with(&format!("{a} ")))
+    {
+        return Err(format!(
+            "verify aksk signature fail (the signing algorithm {other} is not supported here; use the SDK's default {ALGORITHM})"
+        ));
+    }
     let auth = parse_authorization(auth_value)
         .ok_or("the Authorization header is not 'SDK-HMAC-SHA256 Access=..., SignedHeaders=..., Signature=...'")?;
-    let sk = keys
+    let key = keys
         .iter()
-        .find(|(ak, _)| *ak == auth.access)
-        .map(|(_, sk)| sk.as_str())
+        .find(|k| k.ak == auth.access)
         .ok_or("verify aksk signature fail (unknown access key)")?;
+    let sk = key.sk.as_str();
     let date = headers
         .get("x-sdk-date")
         .and_then(|v| v.to_str().ok())
@@ -208,10 +226,41 @@ pub fn verify_signature(
     };
     let canonical = canonical_request(method.as_str(), raw_path, raw_query, &signed, &hash);
     let expected = signature(sk, &string_to_sign(date, &canonical));
-    if constant_time_eq(expected.as_bytes(), auth.signature.as_bytes()) {
-        Ok(())
-    } else {
-        Err("verify aksk signature fail".into())
+    if !constant_time_eq(expected.as_bytes(), auth.signature.as_bytes()) {
+        return Err("verify aksk signature fail".into());
+    }
+    temporary_key_holds(key, headers, wall_now)?;
+    Ok(key)
+}
+
+/// A temporary key needs its `X-Security-Token` and must not have expired; a permanent key
+/// takes no token.
+fn temporary_key_holds(
+    key: &AccessKey,
+    headers: &HeaderMap,
+    wall_now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), String> {
+    let sent = headers.get("x-security-token").map(|v| v.as_bytes());
+    match (&key.security_token, sent) {
+        (None, None) => Ok(()),
+        (None, Some(_)) => Err(format!(
+            "verify aksk signature fail (access key {} is permanent and takes no X-Security-Token)",
+            key.ak
+        )),
+        (Some(_), None) => Err(format!(
+            "verify aksk signature fail (access key {} is temporary: send its X-Security-Token)",
+            key.ak
+        )),
+        (Some(want), Some(got)) if !constant_time_eq(want.as_bytes(), got) => {
+            Err("decrypt token fail (the X-Security-Token is not the access key's)".into())
+        }
+        (Some(_), Some(_)) => match key.expires_at {
+            Some(at) if at <= wall_now => Err(format!(
+                "token expires, expires_at: {}",
+                at.format("%Y-%m-%dT%H:%M:%S%.6fZ")
+            )),
+            _ => Ok(()),
+        },
     }
 }
 
@@ -219,15 +268,18 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// Who called: the access key that signed the request, or (`None`) a known X-Auth-Token.
+pub type Caller<'k> = Option<&'k AccessKey>;
+
 /// Who is calling: a valid signature (when an Authorization header is present) or a known
 /// X-Auth-Token. `Err` is the reason, for APIGW.0301's message. Runs under the world lock
 /// (the keys and the wall clock live there); it reads nothing asynchronously.
-pub fn authenticate(
-    model: &Model,
+pub fn authenticate<'m>(
+    model: &'m Model,
     wall_now: chrono::DateTime<chrono::Utc>,
     parts: &Parts,
     body: &[u8],
-) -> Result<(), String> {
+) -> Result<Caller<'m>, String> {
     if parts.headers.contains_key("authorization") {
         verify_signature(
             &model.access_keys,
@@ -239,10 +291,11 @@ pub fn authenticate(
             wall_now,
             model.durations.clock_skew,
         )
+        .map(Some)
     } else {
         match parts.headers.get("x-auth-token").map(|v| v.as_bytes()) {
             None => Err("x-auth-token not found".to_string()),
-            Some(t) if model.tokens.iter().any(|k| k.as_bytes() == t) => Ok(()),
+            Some(t) if model.tokens.iter().any(|k| k.as_bytes() == t) => Ok(None),
             Some(_) => Err("decrypt token fail".to_string()),
         }
     }

@@ -80,13 +80,39 @@ impl Call {
             .body
             .as_deref()
             .ok_or_else(|| TaurusError::param("The body is larger than 4 MiB or was cut off."))?;
-        if let Err(reason) = authenticate(model, core.wall.now(), &self.parts, body) {
-            core.fault(
-                VENDOR,
-                "auth",
-                json!({"rejected": reason, "path": self.parts.uri.path()}),
-            );
-            return Err(TaurusError::with(Code::AuthFailed, reason));
+        let caller = match authenticate(model, core.wall.now(), &self.parts, body) {
+            Ok(caller) => caller,
+            Err(reason) => {
+                core.fault(
+                    VENDOR,
+                    "auth",
+                    json!({"rejected": reason, "path": self.parts.uri.path()}),
+                );
+                return Err(TaurusError::with(Code::AuthFailed, reason));
+            }
+        };
+        let caller_ak = caller.map(|k| k.ak.clone());
+        if let Some(project) = path_project(self.parts.uri.path()) {
+            if let Some(header) = self.parts.headers.get("x-project-id") {
+                if header.as_bytes() != project.as_bytes() {
+                    return Err(TaurusError::param(format!(
+                        "urlTenantId is not equal tokenTenantId: the path names project {project}, X-Project-Id {}.",
+                        String::from_utf8_lossy(header.as_bytes())
+                    )));
+                }
+            }
+            if let Some(key) = caller.filter(|k| !k.projects.iter().any(|p| p == project)) {
+                let reason = format!(
+                    "verify aksk signature fail (access key {} does not belong to project {project})",
+                    key.ak
+                );
+                core.fault(
+                    VENDOR,
+                    "auth",
+                    json!({"rejected": reason, "path": self.parts.uri.path()}),
+                );
+                return Err(TaurusError::with(Code::AuthFailed, reason));
+            }
         }
         match self.parts.headers.get("x-language").map(|v| v.to_str()) {
             Some(Ok(v)) if !v.eq_ignore_ascii_case("en-us") && !v.eq_ignore_ascii_case("zh-cn") => {
@@ -97,8 +123,18 @@ impl Call {
             Some(Err(_)) => return Err(TaurusError::param("X-Language must be en-us or zh-cn.")),
             _ => {}
         }
-        op?.apply(core, model).map_err(|f| f.into_error())
+        op?.for_caller(caller_ak)
+            .apply(core, model)
+            .map_err(|f| f.into_error())
     }
+}
+
+/// The `{project_id}` of a TaurusDB path (`/v3/{project_id}/...`, `/v3.1/{project_id}/...`),
+/// if it is one (IAM's `/v3/projects` has none).
+fn path_project(path: &str) -> Option<&str> {
+    let mut parts = path.split('/').skip(1);
+    let _version = parts.next()?;
+    parts.next().filter(|p| super::config::is_project_id(p))
 }
 
 /// A fresh `X-Request-Id` from the engine's per-request stream.

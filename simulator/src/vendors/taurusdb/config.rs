@@ -61,6 +61,9 @@ fn default_versions() -> Vec<String> {
 pub struct ProjectConfig {
     /// 32 letters and digits.
     pub id: String,
+    /// The region the project is in, as IAM names the project (default `cn-north-4`).
+    #[serde(default = "default_region")]
+    pub region: String,
     #[serde(default)]
     pub instances: Vec<InstanceConfig>,
 }
@@ -89,6 +92,35 @@ pub struct InstanceConfig {
     /// What goes wrong when it upgrades (default: nothing).
     #[serde(default)]
     pub upgrade_fault: Option<UpgradeFaultConfig>,
+    /// The VPC it sits in (default `3cedfc54-b105-4652-a4e0-847b65d20f23`).
+    #[serde(default = "default_vpc")]
+    pub vpc_id: String,
+    /// Its subnet's network id (default `c1cfa53c-65d3-431e-8552-326bf310c7ad`).
+    #[serde(default = "default_subnet")]
+    pub subnet_id: String,
+    /// The read/write-splitting address of its database proxy (default: no proxy).
+    #[serde(default)]
+    pub proxy_ip: Option<String>,
+    /// Its tags, `{key: value}` (default: none).
+    #[serde(default)]
+    pub tags: indexmap::IndexMap<String, String>,
+}
+
+/// The VPC instances sit in unless the scenario says otherwise.
+pub const DEFAULT_VPC: &str = "3cedfc54-b105-4652-a4e0-847b65d20f23";
+/// The subnet instances sit in unless the scenario says otherwise.
+pub const DEFAULT_SUBNET: &str = "c1cfa53c-65d3-431e-8552-326bf310c7ad";
+
+fn default_vpc() -> String {
+    DEFAULT_VPC.into()
+}
+
+fn default_subnet() -> String {
+    DEFAULT_SUBNET.into()
+}
+
+fn default_region() -> String {
+    "cn-north-4".into()
 }
 
 fn default_status() -> String {
@@ -153,17 +185,31 @@ impl Default for CredentialsConfig {
     }
 }
 
+/// One access key: `{ak, sk}`, optionally the projects it belongs to, and for a temporary
+/// key the `security_token` a request must carry as `X-Security-Token` and when it expires.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AccessKeyConfig {
     pub ak: String,
     pub sk: String,
+    /// The projects the key's account owns (default: every project of the scenario).
+    #[serde(default)]
+    pub projects: Option<Vec<String>>,
+    /// A temporary key's security token (default: none, a permanent key).
+    #[serde(default)]
+    pub security_token: Option<String>,
+    /// When the temporary key expires, RFC 3339 (default: never).
+    #[serde(default)]
+    pub expires_at: Option<String>,
 }
 
 fn default_access_keys() -> Vec<AccessKeyConfig> {
     vec![AccessKeyConfig {
         ak: "SIMULATORACCESSKEY00".into(),
         sk: "simulator-secret-key".into(),
+        projects: None,
+        security_token: None,
+        expires_at: None,
     }]
 }
 
@@ -243,6 +289,17 @@ pub fn parse_window(s: &str) -> Option<(u32, u32)> {
     Some((minutes(a)?, minutes(b)?))
 }
 
+/// A window in minutes as the API writes it: `HH:MM-HH:MM`.
+pub fn format_window((start, end): (u32, u32)) -> String {
+    format!(
+        "{:02}:{:02}-{:02}:{:02}",
+        start / 60,
+        start % 60,
+        end / 60,
+        end % 60
+    )
+}
+
 impl Config {
     /// Checks what serde cannot and returns the durations in milliseconds.
     pub fn validate(&self) -> Result<Durations, Invalid> {
@@ -280,6 +337,22 @@ impl Config {
                     &format!("taurusdb.credentials.access_keys[{i}]"),
                     "ak and sk must both be non-empty",
                 ));
+            }
+            if let Some(at) = &key.expires_at {
+                if chrono::DateTime::parse_from_rfc3339(at).is_err() {
+                    return Err(Invalid::new(
+                        &format!("taurusdb.credentials.access_keys[{i}].expires_at"),
+                        &format!("'{at}' is not a time like 2026-01-01T01:00:00Z"),
+                    ));
+                }
+            }
+            for p in key.projects.iter().flatten() {
+                if !self.projects.iter().any(|d| d.id == *p) {
+                    return Err(Invalid::new(
+                        &format!("taurusdb.credentials.access_keys[{i}].projects"),
+                        &format!("'{p}' is not one of the scenario's projects"),
+                    ));
+                }
             }
         }
         let mut seen = std::collections::HashSet::new();

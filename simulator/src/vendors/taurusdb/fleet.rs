@@ -42,6 +42,29 @@ pub struct Instance {
     pub job: Option<usize>,
     /// How many jobs this instance has had (names its jobs' random streams).
     pub(super) jobs_made: u64,
+    pub vpc_id: String,
+    pub subnet_id: String,
+    /// The database proxy's read/write-splitting address, if it has a proxy.
+    pub proxy_ip: Option<String>,
+    pub tags: IndexMap<String, String>,
+}
+
+impl Instance {
+    /// The read/write address (the primary node's).
+    pub fn private_ip(&self) -> String {
+        self.node_ip(0)
+    }
+
+    /// The read-only addresses (the read replicas').
+    pub fn readonly_ips(&self) -> Vec<String> {
+        (1..self.nodes).map(|n| self.node_ip(n)).collect()
+    }
+
+    /// A stable address for node `n`, from the instance id.
+    pub fn node_ip(&self, n: u32) -> String {
+        let h = crate::kernel::rng::stable_hash(self.id.as_bytes());
+        format!("192.168.{}.{}", (h % 250) + 1, (n + 10) % 255)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +91,9 @@ pub struct Job {
     pub fail_reason: Option<String>,
     /// A stuck job's progress stops here and it never ends.
     pub stuck_at: Option<u8>,
+    /// Its record was deleted (`DELETE /jobs/{job_id}`): the lists and `GET /jobs` no longer
+    /// show it. Kept so job indices stay put.
+    pub deleted: bool,
 }
 
 impl Job {
@@ -104,6 +130,17 @@ impl Resource for Instance {
     }
 }
 
+/// An access key as IAM knows it: its secret, the projects its account owns, and for a
+/// temporary key its security token and expiry.
+#[derive(Debug, Clone)]
+pub struct AccessKey {
+    pub ak: String,
+    pub sk: String,
+    pub projects: Vec<String>,
+    pub security_token: Option<String>,
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 /// TaurusDB's domain: the fleet, its jobs, the credentials it accepts and its timers.
 #[derive(Debug)]
 pub struct Model {
@@ -114,8 +151,10 @@ pub struct Model {
     pub versions: Vec<String>,
     pub latest: String,
     pub durations: Durations,
-    pub access_keys: Vec<(String, String)>,
+    pub access_keys: Vec<AccessKey>,
     pub tokens: Vec<String>,
+    /// Each project's region (IAM's project name), in scenario order.
+    pub regions: Vec<(String, String)>,
     /// How many pre-checks were started (names their random streams).
     pub prechecks: u64,
     pub(super) timers: TimerQueue<(usize, Wake)>,
@@ -158,6 +197,10 @@ impl Model {
                         updated_ms: 0,
                         job: None,
                         jobs_made: 0,
+                        vpc_id: ic.vpc_id.clone(),
+                        subnet_id: ic.subnet_id.clone(),
+                        proxy_ip: ic.proxy_ip.clone(),
+                        tags: ic.tags.clone(),
                     },
                 );
             }
@@ -174,7 +217,25 @@ impl Model {
                 .credentials
                 .access_keys
                 .iter()
-                .map(|k| (k.ak.clone(), k.sk.clone()))
+                .map(|k| AccessKey {
+                    ak: k.ak.clone(),
+                    sk: k.sk.clone(),
+                    projects: k
+                        .projects
+                        .clone()
+                        .unwrap_or_else(|| cfg.projects.iter().map(|p| p.id.clone()).collect()),
+                    security_token: k.security_token.clone(),
+                    expires_at: k
+                        .expires_at
+                        .as_deref()
+                        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                        .map(|t| t.with_timezone(&chrono::Utc)),
+                })
+                .collect(),
+            regions: cfg
+                .projects
+                .iter()
+                .map(|p| (p.id.clone(), p.region.clone()))
                 .collect(),
             tokens: cfg.credentials.tokens.clone(),
             prechecks: 0,
@@ -195,7 +256,11 @@ impl Model {
             })
     }
 
+    /// A job whose record was not deleted.
     pub fn job(&self, id: &str) -> Option<&Job> {
-        self.job_index.get(id).and_then(|&i| self.jobs.get(i))
+        self.job_index
+            .get(id)
+            .and_then(|&i| self.jobs.get(i))
+            .filter(|j| !j.deleted)
     }
 }

@@ -9,7 +9,7 @@ use axum::response::Response;
 
 use super::call::Call;
 use super::config;
-use super::error::TaurusError;
+use super::error::{Code, TaurusError};
 use super::ops::Upgrade;
 use super::ops::{self, InstanceList, InstanceRef, JobList, JobListKind, Operation, Precheck};
 use crate::engine::Exchange;
@@ -29,9 +29,30 @@ fn project(path: ProjectPath) -> Result<String, TaurusError> {
     }
 }
 
-/// `{project_id}` and the segment after it.
+/// The words the SDK's paths use right after `/instances/`: an API of its own (served or
+/// not), never an instance id.
+const RESERVED: &[&str] = &[
+    "backups",
+    "batch",
+    "database-version",
+    "details",
+    "diagnosis-instance-count",
+    "diagnosis-instance-infos",
+    "recycle-info",
+    "recycle-policy",
+    "restore",
+];
+
+/// `{project_id}` and the segment after it, which must not be one of the [`RESERVED`] words
+/// (those paths are APIs the simulator does not serve: the gateway's APIGW.0101).
 fn instance(path: InstancePath) -> Result<InstanceRef, TaurusError> {
     let Path((p, id)) = path.map_err(bad_url)?;
+    if RESERVED.contains(&id.as_str()) {
+        return Err(TaurusError::with(
+            Code::NoSuchApi,
+            format!("instances/{id} is an API of its own, not an instance, and is not served here with this method and path."),
+        ));
+    }
     Ok(InstanceRef {
         project: project(Ok(Path(p)))?,
         id,
@@ -130,6 +151,57 @@ pub async fn scheduled(ex: Exchange, path: ProjectPath, call: Call) -> Response 
 pub async fn cancel(ex: Exchange, path: ProjectPath, call: Call) -> Response {
     let op = project(path).and_then(|p| ops::parse_cancel(p, &call.json()?));
     call.answer(ex, op)
+}
+
+/// `GET /v3/{project_id}/instances/details?instance_ids=`.
+pub async fn details(ex: Exchange, path: ProjectPath, call: Call) -> Response {
+    let op = project(path).and_then(|p| ops::parse_details(p, &call.query(), false));
+    call.answer(ex, op)
+}
+
+/// `GET /v3.1/{project_id}/instances/details?instance_ids=`.
+pub async fn details_unified(ex: Exchange, path: ProjectPath, call: Call) -> Response {
+    let op = project(path).and_then(|p| ops::parse_details(p, &call.query(), true));
+    call.answer(ex, op)
+}
+
+/// `GET /v3/{project_id}/instances/{instance_id}/task-center-detail?job_id=`.
+pub async fn task_detail(ex: Exchange, path: InstancePath, call: Call) -> Response {
+    let op = instance(path).and_then(|at| ops::parse_task_detail(at, &call.query()));
+    call.answer(ex, op)
+}
+
+/// `PUT /v3/{project_id}/instances/{instance_id}/ops-window`.
+pub async fn ops_window(ex: Exchange, path: InstancePath, call: Call) -> Response {
+    let op = instance(path).and_then(|at| ops::parse_ops_window(at, &call.json()?));
+    call.answer(ex, op)
+}
+
+/// `POST /v3/{project_id}/instances/{instance_id}/schedule-tasks/exist`.
+pub async fn schedule_exists(ex: Exchange, path: InstancePath, call: Call) -> Response {
+    let op = instance(path).and_then(|at| ops::parse_exist(at, &call.json()?));
+    call.answer(ex, op)
+}
+
+/// `DELETE /v3/{project_id}/instance/{instance_id}/scheduled-jobs` with `{"job_id"}`.
+pub async fn delete_scheduled(ex: Exchange, path: InstancePath, call: Call) -> Response {
+    let op = instance(path).and_then(|at| ops::parse_delete_scheduled(at, &call.json()?));
+    call.answer(ex, op)
+}
+
+/// `DELETE /v3/{project_id}/jobs/{job_id}`.
+pub async fn delete_record(ex: Exchange, path: InstancePath, call: Call) -> Response {
+    let op = path
+        .map_err(bad_url)
+        .and_then(|Path((p, id))| Ok(ops::parse_delete_record(project(Ok(Path(p)))?, id)));
+    call.answer(ex, op)
+}
+
+/// IAM's `GET /v3/projects?name=<region>` (KeystoneListProjects), which the SDK calls for
+/// `BasicCredentials(ak, sk)` without a project id; point `with_iam_endpoint` here.
+pub async fn iam_projects(ex: Exchange, call: Call) -> Response {
+    let name = call.query().get("name").map(str::to_string);
+    call.answer(ex, Ok(Operation::IamProjects { name, ak: None }))
 }
 
 /// A known path with a method it does not take: the gateway's APIGW.0101.

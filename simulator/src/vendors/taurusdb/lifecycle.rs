@@ -133,6 +133,7 @@ impl Model {
             target_version: latest,
             fail_reason: None,
             stuck_at: None,
+            deleted: false,
         };
         core.record(
             kernel::EntryKind::Transition,
@@ -193,6 +194,75 @@ impl Model {
                     inst.job = None;
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// Moves an instance's maintenance window (`PUT .../ops-window`). A Pending scheduled
+    /// job of the instance now starts when the new window next opens (now, if it is open).
+    pub fn move_window(
+        &mut self,
+        core: &mut Core,
+        project: &str,
+        id: &str,
+        window: (u32, u32),
+    ) -> Result<(), TaurusError> {
+        self.instance_in(project, id)?;
+        let now = core.now();
+        let Some(inst) = self.instances.get_mut(id) else {
+            return Ok(());
+        };
+        let text = super::config::format_window(window);
+        core.record(
+            kernel::EntryKind::Event,
+            VENDOR,
+            &inst.resource(),
+            None,
+            None,
+            json!({"maintenance_window": {"from": inst.maintenance_window, "to": text}}),
+        );
+        inst.window = window;
+        inst.maintenance_window = text;
+        inst.updated_ms = now;
+        let Some(idx) = inst.job else {
+            return Ok(());
+        };
+        let Some(job) = self.jobs.get_mut(idx) else {
+            return Ok(());
+        };
+        if job.kind != JobKind::Scheduled || job.status != JobStatus::Pending {
+            return Ok(());
+        }
+        let run_at = next_window_start(core, now, window);
+        core.record(
+            kernel::EntryKind::Event,
+            VENDOR,
+            &job.resource(),
+            None,
+            None,
+            json!({"run_at": {"from": kernel::rfc3339_at(core, job.run_at), "to": kernel::rfc3339_at(core, run_at)}}),
+        );
+        job.run_at = run_at;
+        self.timers.cancel(|k| k.0 == idx);
+        self.timers.schedule(run_at, (idx, Wake::Start));
+        Ok(())
+    }
+
+    /// Deletes the record of an ended job (`DELETE /jobs/{job_id}`); a job still Pending or
+    /// Running keeps its record.
+    pub fn delete_record(&mut self, project: &str, id: &str) -> Result<(), TaurusError> {
+        let job = self
+            .job(id)
+            .filter(|j| j.project_id == project)
+            .ok_or_else(|| TaurusError::param(format!("Job {id} does not exist.")))?;
+        if matches!(job.status, JobStatus::Pending | JobStatus::Running) {
+            return Err(TaurusError::param(format!(
+                "Job {id} is {}; only the records of ended jobs can be deleted.",
+                job.status
+            )));
+        }
+        if let Some(&idx) = self.job_index.get(id) {
+            self.jobs[idx].deleted = true;
         }
         Ok(())
     }

@@ -28,7 +28,7 @@ mod wire;
 
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 
 pub use config::Config;
@@ -63,6 +63,32 @@ pub fn routes() -> Router<Sim> {
             "/v3/{project_id}/instances/{instance_id}/database-version",
             get(handlers::version),
         )
+        .route("/v3/{project_id}/instances/details", get(handlers::details))
+        .route(
+            "/v3.1/{project_id}/instances/details",
+            get(handlers::details_unified),
+        )
+        .route(
+            "/v3/{project_id}/instances/{instance_id}/task-center-detail",
+            get(handlers::task_detail),
+        )
+        .route(
+            "/v3/{project_id}/instances/{instance_id}/ops-window",
+            put(handlers::ops_window),
+        )
+        .route(
+            "/v3/{project_id}/instances/{instance_id}/schedule-tasks/exist",
+            post(handlers::schedule_exists),
+        )
+        .route(
+            "/v3/{project_id}/instance/{instance_id}/scheduled-jobs",
+            delete(handlers::delete_scheduled),
+        )
+        .route(
+            "/v3/{project_id}/jobs/{job_id}",
+            delete(handlers::delete_record),
+        )
+        .route("/v3/projects", get(handlers::iam_projects))
         .route("/v3/{project_id}/instances", get(handlers::list))
         .route("/v3.1/{project_id}/instances", get(handlers::list_unified))
         .route(

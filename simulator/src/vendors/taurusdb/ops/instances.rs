@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 
 use super::super::error::{Code, TaurusError};
-use super::super::fleet::Model;
+use super::super::fleet::{Instance, Model};
 use super::super::lifecycle::version_cmp;
 use super::super::wire;
 use super::{Operation, Query};
@@ -28,9 +28,9 @@ impl InstanceRef {
         let inst = model.instance_in(&self.project, &self.id)?;
         Ok(json!({
             "datastore": {
-                "current_version": inst.version,
+                "current_version": wire::ENGINE_VERSION,
                 "current_kernel_version": inst.version,
-                "latest_version": model.latest,
+                "latest_version": wire::ENGINE_VERSION,
                 "latest_kernel_version": model.latest,
             },
             "upgrade_flag": version_cmp(&inst.version, &model.latest) == std::cmp::Ordering::Less,
@@ -38,38 +38,148 @@ impl InstanceRef {
     }
 }
 
-/// The instance list: `offset` (from 0), `limit` (default and at most 100), `id`, `name`
-/// (a substring).
+/// `name` or `id` as the list matches it: exactly, or (after a leading `*`) as a substring.
+#[derive(Debug, Clone)]
+enum Match {
+    Exact(String),
+    Fuzzy(String),
+}
+
+impl Match {
+    fn parse(q: &Query, key: &str) -> Result<Option<Self>, TaurusError> {
+        match q.get(key) {
+            None => Ok(None),
+            Some("*") => Err(TaurusError::param(format!(
+                "{key} cannot be only *: * starts a fuzzy match and needs a value after it."
+            ))),
+            Some(v) => Ok(Some(match v.strip_prefix('*') {
+                Some(rest) => Self::Fuzzy(rest.to_string()),
+                None => Self::Exact(v.to_string()),
+            })),
+        }
+    }
+
+    fn matches(&self, value: &str) -> bool {
+        match self {
+            Self::Exact(v) => v == value,
+            Self::Fuzzy(v) => value.contains(v.as_str()),
+        }
+    }
+}
+
+/// The instance list (`ListGaussMySqlInstancesRequest`): `offset` (records to skip, from 0),
+/// `limit` (1 to 100, default 100), `id` and `name` (exact, or fuzzy after a leading `*`),
+/// `type` (Cluster), `datastore_type` (gaussdb-mysql), `vpc_id`, `subnet_id`, `private_ip`,
+/// `readonly_private_ip`, `proxy_ip` and `tags` (`key=value` pairs, comma-separated, all
+/// required). A filter that matches nothing gives an empty list.
 #[derive(Debug, Clone)]
 pub struct InstanceList {
     project: String,
     unified: bool,
     offset: usize,
     limit: usize,
-    id: Option<String>,
-    name: Option<String>,
+    id: Option<Match>,
+    name: Option<Match>,
+    exact: Vec<(&'static str, String)>,
+    tags: Vec<(String, String)>,
+}
+
+/// The filters that compare one field exactly.
+const EXACT: &[&str] = &[
+    "type",
+    "datastore_type",
+    "vpc_id",
+    "subnet_id",
+    "private_ip",
+    "readonly_private_ip",
+    "proxy_ip",
+];
+
+/// A count from the query: digits only, within `min..=max`.
+fn count(
+    q: &Query,
+    key: &str,
+    default: usize,
+    min: usize,
+    max: usize,
+) -> Result<usize, TaurusError> {
+    let Some(v) = q.get(key) else {
+        return Ok(default);
+    };
+    v.parse::<usize>()
+        .ok()
+        .filter(|n| (min..=max).contains(n))
+        .ok_or_else(|| {
+            let range = if max == usize::MAX {
+                format!("a number from {min} up")
+            } else {
+                format!("a number from {min} to {max}")
+            };
+            TaurusError::param(format!("{key} must be {range}, not {v}."))
+        })
 }
 
 impl InstanceList {
     pub fn parse(project: String, q: &Query, unified: bool) -> Result<Self, TaurusError> {
+        let tags = match q.get("tags") {
+            None => Vec::new(),
+            Some(raw) => {
+                let mut pairs: Vec<(String, String)> = Vec::new();
+                for pair in raw.split(',') {
+                    let (k, v) = pair
+                        .split_once('=')
+                        .filter(|(k, _)| !k.is_empty())
+                        .ok_or_else(|| {
+                            TaurusError::param(format!(
+                                "tags must be key=value pairs separated by commas, not {raw}."
+                            ))
+                        })?;
+                    if pairs.iter().any(|(seen, _)| seen == k) {
+                        return Err(TaurusError::param(format!("tags names the key {k} twice.")));
+                    }
+                    pairs.push((k.to_string(), v.to_string()));
+                }
+                pairs
+            }
+        };
         Ok(Self {
             project,
             unified,
-            offset: q.number("offset", 0, usize::MAX)?,
-            limit: q.number("limit", 100, 100)?.max(1),
-            id: q.get("id").map(str::to_string),
-            name: q.get("name").map(str::to_string),
+            offset: count(q, "offset", 0, 0, usize::MAX)?,
+            limit: count(q, "limit", 100, 1, 100)?,
+            id: Match::parse(q, "id")?,
+            name: Match::parse(q, "name")?,
+            exact: EXACT
+                .iter()
+                .filter_map(|k| q.get(k).map(|v| (*k, v.to_string())))
+                .collect(),
+            tags,
         })
     }
 
+    fn keeps(&self, i: &Instance) -> bool {
+        let field = |key: &str, want: &str| match key {
+            "type" => want == "Cluster",
+            "datastore_type" => want == "gaussdb-mysql",
+            "vpc_id" => want == i.vpc_id,
+            "subnet_id" => want == i.subnet_id,
+            "private_ip" => want == i.private_ip(),
+            "readonly_private_ip" => i.readonly_ips().iter().any(|ip| ip == want),
+            "proxy_ip" => i.proxy_ip.as_deref() == Some(want),
+            _ => false,
+        };
+        i.project_id == self.project
+            && self.id.as_ref().is_none_or(|m| m.matches(&i.id))
+            && self.name.as_ref().is_none_or(|m| m.matches(&i.name))
+            && self.exact.iter().all(|(k, v)| field(k, v))
+            && self
+                .tags
+                .iter()
+                .all(|(k, v)| i.tags.get(k).is_some_and(|t| t == v))
+    }
+
     pub fn apply(self, core: &Core, model: &Model) -> Value {
-        let matching: Vec<_> = model
-            .instances
-            .values()
-            .filter(|i| i.project_id == self.project)
-            .filter(|i| self.id.as_deref().is_none_or(|id| id == i.id))
-            .filter(|i| self.name.as_deref().is_none_or(|n| i.name.contains(n)))
-            .collect();
+        let matching: Vec<_> = model.instances.values().filter(|i| self.keeps(i)).collect();
         let total = matching.len();
         let items: Vec<Value> = matching
             .into_iter()
@@ -103,7 +213,7 @@ pub fn datastores(model: &Model) -> Value {
             json!({
                 "id": format!("{h:016x}{:016x}", h.rotate_left(29)),
                 "name": wire::MYSQL_VERSION,
-                "version": "8.0.32",
+                "version": wire::ENGINE_VERSION,
                 "kernel_version": v,
             })
         })

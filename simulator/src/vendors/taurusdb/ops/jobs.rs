@@ -134,6 +134,7 @@ impl JobList {
             }
         };
         job.project_id == self.project
+            && !job.deleted
             && listed
             && self.name_ok
             && self.status.is_none_or(|s| s == job.status)

@@ -3,11 +3,12 @@
 //! parse a request into one (no clock, randomness or rules there), a timeline action is
 //! parsed into one by [`Operation::from_action`], and [`Operation::apply`] executes it on the
 //! model and writes the answer's body, so a request and an action take one code path.
-//! One file per group of operations: `upgrade`, `precheck`, `jobs`, `instances`.
+//! One file per group of operations: `upgrade`, `precheck`, `jobs`, `instances`, `tasks`.
 
 mod instances;
 mod jobs;
 mod precheck;
+mod tasks;
 mod upgrade;
 
 use serde_json::Value;
@@ -15,11 +16,16 @@ use serde_json::Value;
 use super::error::{Lang, TaurusError};
 use super::fleet::Model;
 use super::state::InstanceStatus;
+use super::wire;
 use crate::kernel::Core;
 
 pub use instances::{parse_datastores, InstanceList, InstanceRef};
 pub use jobs::{parse_cancel, parse_show, JobList, JobListKind};
 pub use precheck::Precheck;
+pub use tasks::{
+    parse_delete_record, parse_delete_scheduled, parse_details, parse_exist, parse_ops_window,
+    parse_task_detail,
+};
 pub use upgrade::Upgrade;
 
 /// One thing asked of TaurusDB.
@@ -45,6 +51,32 @@ pub enum Operation {
     DatabaseVersion(InstanceRef),
     /// The kernel versions on offer.
     Datastores,
+    /// Several instances' details (`instances/details?instance_ids=`).
+    InstanceDetails {
+        project: String,
+        ids: Vec<String>,
+        unified: bool,
+    },
+    /// An instance's task with its sub-tasks (`task-center-detail`).
+    TaskDetail {
+        at: InstanceRef,
+        job_id: Option<String>,
+        job_name: Option<String>,
+    },
+    /// Whether the instance has a scheduled task of a kind (`schedule-tasks/exist`).
+    ScheduleExists { at: InstanceRef, kind: String },
+    /// Cancels one scheduled job of an instance (`DELETE /instance/{id}/scheduled-jobs`).
+    DeleteScheduled { at: InstanceRef, job_id: String },
+    /// Deletes an ended job's record (`DELETE /jobs/{job_id}`).
+    DeleteJobRecord { project: String, job_id: String },
+    /// IAM's `GET /v3/projects?name=<region>`: the caller's projects (of that region).
+    IamProjects {
+        name: Option<String>,
+        /// The access key that asked (`None`: a token, which sees every project).
+        ak: Option<String>,
+    },
+    /// Moves the maintenance window (minutes of the UTC day), and with it a delayed upgrade.
+    SetOpsWindow { at: InstanceRef, window: (u32, u32) },
     /// A scenario moves an instance to FAILED, FROZEN or ACTIVE.
     SetStatus {
         instance: String,
@@ -97,6 +129,14 @@ pub const ACTIONS: &[&str] = &[
 ];
 
 impl Operation {
+    /// The operation as the authenticated caller (`ak`, or `None` for a token) asks it.
+    pub fn for_caller(self, ak: Option<String>) -> Self {
+        match self {
+            Self::IamProjects { name, .. } => Self::IamProjects { name, ak },
+            other => other,
+        }
+    }
+
     /// Executes the operation and writes the answer's body.
     pub fn apply(self, core: &mut Core, model: &mut Model) -> Result<Value, Failure> {
         match self {
@@ -113,6 +153,37 @@ impl Operation {
             Self::ListInstances(list) => Ok(list.apply(core, model)),
             Self::DatabaseVersion(at) => Ok(at.version(model)?),
             Self::Datastores => Ok(instances::datastores(model)),
+            Self::InstanceDetails {
+                project,
+                ids,
+                unified,
+            } => Ok(tasks::details(core, model, &project, &ids, unified)),
+            Self::TaskDetail {
+                at,
+                job_id,
+                job_name,
+            } => Ok(tasks::task_detail(
+                core,
+                model,
+                &at,
+                job_id.as_deref(),
+                job_name.as_deref(),
+            )?),
+            Self::ScheduleExists { at, kind } => Ok(tasks::exists(core, model, &at, &kind)?),
+            Self::DeleteScheduled { at, job_id } => {
+                Ok(tasks::delete_scheduled(core, model, &at, &job_id)?)
+            }
+            Self::DeleteJobRecord { project, job_id } => {
+                model.delete_record(&project, &job_id)?;
+                Ok(serde_json::json!({}))
+            }
+            Self::IamProjects { name, ak } => {
+                Ok(wire::iam_projects(model, name.as_deref(), ak.as_deref()))
+            }
+            Self::SetOpsWindow { at, window } => {
+                model.move_window(core, &at.project, &at.id, window)?;
+                Ok(serde_json::json!({}))
+            }
             Self::SetStatus {
                 instance,
                 to,
