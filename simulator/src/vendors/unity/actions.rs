@@ -9,13 +9,13 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::auth::Presented;
 use super::error::UnityError;
 use super::handler::{run, serve};
-use super::input::{body_object, boolean, known_type, path_or_404};
-use super::ops::{CreateSession, Operation, SessionAction};
+use super::input::{body_object, boolean, invalid_value, known_type, path_or_404};
+use super::ops::{CreateSession, Operation, SessionAction, UploadCandidate};
 use super::query::Query;
 use super::state::SessionOp;
 use super::wire::{self, base_url, format_datetime};
@@ -61,6 +61,7 @@ pub async fn create(
 enum TypeAction {
     Verify,
     Logout,
+    Prepare(String),
 }
 
 /// `POST /api/types/<type>/action/<action>`.
@@ -79,6 +80,18 @@ pub async fn type_action(
                 body_object(&body, &[])?;
                 TypeAction::Verify
             }
+            ("candidateSoftwareVersion", "prepare") => {
+                let map = body_object(&body, &["filename"])?;
+                match map.get("filename") {
+                    Some(Value::String(f)) if !f.is_empty() => TypeAction::Prepare(f.clone()),
+                    Some(_) => return Err(invalid_value("filename", "a file name (a string)")),
+                    None => {
+                        return Err(UnityError::incorrect_body(
+                            "Parameter [filename] is required: the name of the downloaded software image to prepare.",
+                        ))
+                    }
+                }
+            }
             ("loginSessionInfo", "logout") => {
                 let map = body_object(&body, &["localCleanupOnly"])?;
                 boolean(&map, "localCleanupOnly")?;
@@ -93,26 +106,27 @@ pub async fn type_action(
         who,
         input,
         |core, model, caller, (t, q, what)| match what {
-            TypeAction::Verify => run(
-                core,
-                model,
-                caller,
-                (t, &q),
-                Operation::VerifyEligibility,
-                |out| {
+            TypeAction::Verify | TypeAction::Prepare(_) => {
+                let (op, action) = match what {
+                    TypeAction::Prepare(f) => {
+                        (Operation::Upload(UploadCandidate::Prepare(f)), "prepare")
+                    }
+                    _ => (Operation::VerifyEligibility, "verifyUpgradeEligibility"),
+                };
+                run(core, model, caller, (t, &q), op, |out| {
                     let body = if q.compact {
                         json!({"content": out})
                     } else {
                         json!({
-                            "@base": format!("{}/api/types/{t}/action/verifyUpgradeEligibility", base_url(&caller.host)),
+                            "@base": format!("{}/api/types/{t}/action/{action}", base_url(&caller.host)),
                             "updated": format_datetime(caller.now_unix_ms),
                             "links": [{"rel": "self", "href": "/"}],
                             "content": out,
                         })
                     };
                     wire::json_response(StatusCode::OK, &body)
-                },
-            ),
+                })
+            }
             TypeAction::Logout => {
                 model.execute(
                     core,
