@@ -2,6 +2,8 @@
 //! paging, metadata, errors, jobs), the candidate upload, and every upgrade-session operation
 //! and status on virtual time. The router is called without a socket; time is stepped.
 
+mod around;
+mod metadata;
 mod properties;
 mod sources;
 mod statuses;
