@@ -1,6 +1,7 @@
 //! The operation handlers of softwareUpgradeSession (and of upgradeSession, the name 5.x
 //! arrays use, on the same sessions): Create (201), VerifyUpgradeEligibility (200), Resume
-//! (204), and upgradeSession's Cancel and Acknowledge (204); plus loginSessionInfo's Logout.
+//! (204), and upgradeSession's Cancel and Acknowledge (204); candidateSoftwareVersion's
+//! Prepare (200, the new candidate's id); plus loginSessionInfo's Logout.
 //! Each parses the request into an [`Operation`] and renders its answer; each but Logout
 //! takes `?timeout=0` to run as a job (202 with the job at top level).
 
