@@ -46,6 +46,10 @@ enum Command {
         /// With --tls, serve only HTTPS (no plain-HTTP listener).
         #[arg(long, requires = "tls")]
         tls_only: bool,
+        /// With --tls, write the self-signed certificate (PEM) to FILE, for clients that
+        /// verify it.
+        #[arg(long, value_name = "FILE", requires = "tls")]
+        tls_cert_out: Option<PathBuf>,
         /// A token every /_sim/ request must carry as `Authorization: Bearer TOKEN`; required
         /// to listen on an address other than loopback.
         #[arg(long, env = "UPGRADE_SIM_ADMIN_TOKEN", hide_env_values = true)]
@@ -113,6 +117,7 @@ fn main() -> ExitCode {
             tls,
             tls_listen,
             tls_only,
+            tls_cert_out,
             admin_token,
             max_connections,
             header_timeout,
@@ -129,6 +134,7 @@ fn main() -> ExitCode {
             },
             listen: (!tls_only).then_some(listen),
             tls_listen: tls.then_some(tls_listen),
+            tls_cert_out,
             scenario,
             speed,
             seed,
@@ -299,6 +305,7 @@ struct ServeArgs {
     limits: upgrade_sim::server::ConnectionLimits,
     listen: Option<SocketAddr>,
     tls_listen: Option<SocketAddr>,
+    tls_cert_out: Option<PathBuf>,
     scenario: Option<PathBuf>,
     speed: f64,
     seed: Option<u64>,
@@ -345,7 +352,10 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         if let Some(addr) = args.tls_listen {
             let listener = tokio::net::TcpListener::bind(addr).await?;
             urls.push(format!("https://{}", listener.local_addr()?));
-            listeners.https = Some((listener, upgrade_sim::server::self_signed_tls()?));
+            listeners.https = Some((
+                listener,
+                upgrade_sim::server::self_signed_tls(args.tls_cert_out.as_deref())?,
+            ));
         }
         if let Some(addr) = args.listen {
             let listener = tokio::net::TcpListener::bind(addr).await?;

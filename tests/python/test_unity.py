@@ -7,13 +7,17 @@ which storops does not verify). The clock is stopped; tests step it with sim.adv
 """
 
 
+import subprocess
+import datetime
+
 import pytest
 from storops import UnitySystem
 from storops.connection.connector import UnityRESTConnector
 from storops.connection.exceptions import HttpServerError
-from storops.exception import UnityActionNotAllowedError, UnityException, UnityResourceNotFoundError
-from storops.unity.enums import HealthEnum
+from storops.exception import JobStateError, UnityActionNotAllowedError, UnityException, UnityResourceNotFoundError
+from storops.unity.enums import HealthEnum, SeverityEnum
 from storops.unity.resource.job import UnityJob
+from upgrade_sim._simulator import find_binary
 
 SESSION_TYPE = "softwareUpgradeSession"
 PAUSED, COMPLETED, IN_PROGRESS = 6, 2, 1
@@ -165,3 +169,136 @@ def test_an_async_resume_gives_a_job_storops_can_read(sim):
     assert job.state.value[0] == 4
     assert job.progress_pct == 100
     assert cli.get(SESSION_TYPE, sid).first_content["status"] == IN_PROGRESS
+
+
+def sp_health(unity):
+    return {sp.name: sp.health.value for sp in unity.get_sp()}
+
+
+def advance_into_task(sim, cli, sid, task, step=30, limit=400):
+    """Steps virtual time until the session runs `task` and answers (not 503)."""
+    for _ in range(limit):
+        try:
+            if cli.get(SESSION_TYPE, sid).first_content["tasks"][task]["status"] == IN_PROGRESS:
+                return
+        except HttpServerError:
+            pass
+        sim.advance(step)
+    pytest.fail(f"task {task} never ran")
+
+
+def test_storops_reads_the_array_before_during_and_after_an_upgrade(sim):
+    unity = connect(sim)
+    cli = unity._cli
+    # Before: both SPs healthy, no alert, the virtual clock's time, the pool and the rest.
+    assert sp_health(unity) == {"SP A": HealthEnum.OK, "SP B": HealthEnum.OK}
+    assert len(unity.get_alert()) == 0
+    assert unity.system_time == datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+    pools = unity.get_pool()
+    assert [p.name for p in pools] == ["pool_1"]
+    assert pools[0].health.value == HealthEnum.OK
+    capacity = unity.get_system_capacity()[0]
+    assert capacity.size_total == pools[0].size_total
+    assert "BASE_OE_V4_0" in [lic.name for lic in unity.get_license()]
+    assert all(f.state.value[0] == 2 for f in unity.get_feature())
+    assert unity.get_mgmt_interface()[0].ip_address == "10.245.101.39"
+    full_version = lambda: cli.get("basicSystemInfo", "0").first_content["softwareFullVersion"]
+    assert full_version() == "Unity 5.2.0.0 (Release, Build 173, 2022-06-24 10:14:36, 5.2.0.0.5.173)"
+
+    sid = cli.post(SESSION_TYPE).resource_id
+    # During: SP B shows its reboot, then SP A (after the primary's management outage).
+    advance_into_task(sim, cli, sid, 6)
+    assert sp_health(unity) == {"SP A": HealthEnum.OK, "SP B": HealthEnum.DEGRADED}
+    advance_into_task(sim, cli, sid, 9)
+    assert sp_health(unity) == {"SP A": HealthEnum.DEGRADED, "SP B": HealthEnum.OK}
+    # The management address is on SP B's port while SP A reboots (ethernetPort itself is not
+    # served, so storops cannot follow the reference; the raw content names it).
+    assert cli.get_all("mgmtInterface").first_content["ethernetPort"] == {"id": "spb_mgmt"}
+    unity._system_time.update()  # storops caches the systemTime resource; read it again
+    assert unity.system_time > datetime.datetime(2026, 1, 1, 1, tzinfo=datetime.timezone.utc)
+
+    # After: healthy again, still no alert, the new version with its build date.
+    poll_until(sim, cli, sid, COMPLETED)
+    assert sp_health(unity) == {"SP A": HealthEnum.OK, "SP B": HealthEnum.OK}
+    assert len(unity.get_alert()) == 0
+    assert full_version() == "Unity 5.3.0.0 (Release, Build 120, 2023-03-18 19:02:01, 5.3.0.0.5.120)"
+
+
+def test_storops_sees_the_degraded_sp_and_its_alert(sim):
+    sim.load_scenario("unity:\n  array:\n    components: {spa: OK, spb: DEGRADED, pool_1: OK}\n")
+    unity = connect(sim)
+    assert sp_health(unity) == {"SP A": HealthEnum.OK, "SP B": HealthEnum.DEGRADED}
+    alerts = unity.get_alert()
+    assert len(alerts) == 1
+    assert alerts[0].severity == SeverityEnum.WARNING
+    assert "spb is DEGRADED" in alerts[0].message
+    assert alerts[0].is_acknowledged is False
+
+
+def test_a_failed_session_shows_as_an_alert(sim):
+    sim.load_scenario("unity:\n  faults:\n    fail_task: [{task: 2, at_percent: 10}]\n")
+    unity = connect(sim)
+    cli = unity._cli
+    sid = cli.post(SESSION_TYPE).resource_id
+    sim.run_until_idle()
+    alerts = unity.get_alert()
+    assert [a.severity for a in alerts] == [SeverityEnum.ERROR]
+    assert sid in alerts[0].message and "Preparing system software" in alerts[0].message
+
+
+def test_a_failed_async_job_raises_job_state_error_with_the_task_message(sim):
+    sim.load_scenario("unity:\n  faults:\n    fail_task: [{task: 1, at_percent: 20}]\n")
+    cli = connect(sim)._cli
+    sid = cli.post(SESSION_TYPE).resource_id
+    sim.run_until_idle()
+    cli.action(SESSION_TYPE, sid, "resume").raise_if_err()
+    # The session runs again: a second resume is refused, and as a job it fails.
+    accepted = cli.action(SESSION_TYPE, sid, "resume", async_mode=True).job
+    sim.advance(5)
+    job = UnityJob.get(cli, accepted.id)
+    with pytest.raises(JobStateError) as err:
+        job.wait_job_completion(interval=0.01, timeout=5)
+    assert "Job State: FAILED" in str(err.value)
+    assert "Upgrade_In_Progress" in str(err.value)
+    assert job.messages and "(Error Code:0x7d1300c)" in job.messages[0]
+
+
+def test_storops_prepares_a_declared_image_as_the_candidate(sim):
+    sim.load_scenario(
+        "unity:\n  candidate: null\n  images:\n"
+        "    - {file: Unity-5.4.0.0.5.007.tgz.bin.gpg, version: 5.4.0, build: 7, release_date: 2024-02-01T08:30:00Z}\n"
+    )
+    cli = connect(sim)._cli
+    resp = cli.type_action("candidateSoftwareVersion", "prepare", filename="Unity-5.4.0.0.5.007.tgz.bin.gpg")
+    resp.raise_if_err()
+    assert resp.first_content["id"] == "candidate_1"
+    candidate = cli.get("candidateSoftwareVersion", "candidate_1").first_content
+    assert (candidate["version"], candidate["revision"], candidate["releaseDate"]) == (
+        "5.4.0", 7, "2024-02-01T08:30:00.000Z")
+    with pytest.raises(UnityException) as err:
+        cli.type_action("candidateSoftwareVersion", "prepare", filename="Unity-9.9.9.0.5.001.tgz.bin.gpg").raise_if_err()
+    assert "No software image named" in str(err.value)
+
+
+def test_storops_verifies_the_certificate_written_by_tls_cert_out(tmp_path):
+    cert = tmp_path / "sim.pem"
+    args = [find_binary(None), "serve", "--speed", "0", "--listen", "127.0.0.1:0",
+            "--tls", "--tls-listen", "127.0.0.1:0", "--tls-cert-out", str(cert)]
+    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    try:
+        https = None
+        for line in proc.stdout:
+            if "listening on https://" in line:
+                https = line.split("listening on ", 1)[1].split()[0]
+            if "(scenario" in line:
+                break
+        assert https, "serve --tls printed its https address"
+        assert cert.read_text().startswith("-----BEGIN CERTIFICATE-----")
+        host, port = https.split("//")[1].rsplit(":", 1)
+        UnityRESTConnector.HEADERS.pop("emc-csrf-token", None)
+        unity = UnitySystem(host=host, username="admin", password="Password123#", port=int(port), verify=str(cert))
+        assert unity.info.software_version == "5.2.0"
+    finally:
+        proc.kill()
+        proc.wait()

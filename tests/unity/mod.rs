@@ -2,6 +2,8 @@
 //! paging, metadata, errors, jobs), the candidate upload, and every upgrade-session operation
 //! and status on virtual time. The router is called without a socket; time is stepped.
 
+mod around;
+mod metadata;
 mod properties;
 mod sources;
 mod statuses;
@@ -836,6 +838,18 @@ fn scenario_mistakes_are_reported_at_their_key() {
             "unity.array.components.spa",
         ),
         ("unity:\n  task_durations: [1s]\n", "exactly 12"),
+        (
+            "unity:\n  images:\n    - {file: a.bin, version: 5.4.0, build: 1, release_date: soon}\n",
+            "unity.images[0].release_date",
+        ),
+        (
+            "unity:\n  images:\n    - {file: a.bin, version: 5.4.0, build: 1, release_date: 2024-01-01T00:00:00Z}\n    - {file: a.bin, version: 5.4.1, build: 2, release_date: 2024-01-01T00:00:00Z}\n",
+            "declared twice",
+        ),
+        (
+            "unity:\n  array:\n    software_release_date: yesterday\n",
+            "unity.array.software_release_date",
+        ),
         ("unity:\n  users: []\n", "at least one user"),
         (
             "unity:\n  array:\n    sofware_version: 5.2.0\n",

@@ -1,6 +1,7 @@
 //! The operation handlers of softwareUpgradeSession (and of upgradeSession, the name 5.x
 //! arrays use, on the same sessions): Create (201), VerifyUpgradeEligibility (200), Resume
-//! (204), and upgradeSession's Cancel and Acknowledge (204); plus loginSessionInfo's Logout.
+//! (204), and upgradeSession's Cancel and Acknowledge (204); candidateSoftwareVersion's
+//! Prepare (200, the new candidate's id); plus loginSessionInfo's Logout.
 //! Each parses the request into an [`Operation`] and renders its answer; each but Logout
 //! takes `?timeout=0` to run as a job (202 with the job at top level).
 
@@ -9,13 +10,13 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::auth::Presented;
 use super::error::UnityError;
 use super::handler::{run, serve};
-use super::input::{body_object, boolean, known_type, path_or_404};
-use super::ops::{CreateSession, Operation, SessionAction};
+use super::input::{body_object, boolean, invalid_value, known_type, path_or_404};
+use super::ops::{CreateSession, Operation, SessionAction, UploadCandidate};
 use super::query::Query;
 use super::state::SessionOp;
 use super::wire::{self, base_url, format_datetime};
@@ -61,6 +62,7 @@ pub async fn create(
 enum TypeAction {
     Verify,
     Logout,
+    Prepare(String),
 }
 
 /// `POST /api/types/<type>/action/<action>`.
@@ -79,6 +81,18 @@ pub async fn type_action(
                 body_object(&body, &[])?;
                 TypeAction::Verify
             }
+            ("candidateSoftwareVersion", "prepare") => {
+                let map = body_object(&body, &["filename"])?;
+                match map.get("filename") {
+                    Some(Value::String(f)) if !f.is_empty() => TypeAction::Prepare(f.clone()),
+                    Some(_) => return Err(invalid_value("filename", "a file name (a string)")),
+                    None => {
+                        return Err(UnityError::incorrect_body(
+                            "Parameter [filename] is required: the name of the downloaded software image to prepare.",
+                        ))
+                    }
+                }
+            }
             ("loginSessionInfo", "logout") => {
                 let map = body_object(&body, &["localCleanupOnly"])?;
                 boolean(&map, "localCleanupOnly")?;
@@ -93,26 +107,27 @@ pub async fn type_action(
         who,
         input,
         |core, model, caller, (t, q, what)| match what {
-            TypeAction::Verify => run(
-                core,
-                model,
-                caller,
-                (t, &q),
-                Operation::VerifyEligibility,
-                |out| {
+            TypeAction::Verify | TypeAction::Prepare(_) => {
+                let (op, action) = match what {
+                    TypeAction::Prepare(f) => {
+                        (Operation::Upload(UploadCandidate::Prepare(f)), "prepare")
+                    }
+                    _ => (Operation::VerifyEligibility, "verifyUpgradeEligibility"),
+                };
+                run(core, model, caller, (t, &q), op, |out| {
                     let body = if q.compact {
                         json!({"content": out})
                     } else {
                         json!({
-                            "@base": format!("{}/api/types/{t}/action/verifyUpgradeEligibility", base_url(&caller.host)),
+                            "@base": format!("{}/api/types/{t}/action/{action}", base_url(&caller.host)),
                             "updated": format_datetime(caller.now_unix_ms),
                             "links": [{"rel": "self", "href": "/"}],
                             "content": out,
                         })
                     };
                     wire::json_response(StatusCode::OK, &body)
-                },
-            ),
+                })
+            }
             TypeAction::Logout => {
                 model.execute(
                     core,

@@ -17,6 +17,8 @@ pub struct Array {
     pub serial_number: String,
     pub version: String,
     pub build: u32,
+    /// The installed software's build date, Unix ms.
+    pub release_ms: i64,
     pub sp_model: String,
     pub components: IndexMap<String, String>,
 }
@@ -41,13 +43,14 @@ impl Candidate {
 }
 
 impl Array {
-    pub fn from_config(a: &ArrayConfig) -> Self {
+    pub fn from_config(a: &ArrayConfig, release_ms: i64) -> Self {
         Array {
             product: a.model.clone(),
             name: a.name.clone(),
             serial_number: a.serial_number.clone(),
             version: a.software_version.clone(),
             build: a.software_build,
+            release_ms,
             sp_model: a.sp_model.clone(),
             components: a.components.clone(),
         }
@@ -55,6 +58,20 @@ impl Array {
 
     pub fn full_version(&self) -> String {
         full_version(&self.version, self.build)
+    }
+
+    /// `softwareFullVersion` as a 5.x array prints it:
+    /// `Unity 5.3.0.0 (Release, Build 120, 2023-03-18 19:02:01, 5.3.0.0.5.120)`.
+    pub fn software_full_version(&self) -> String {
+        let built = chrono::DateTime::from_timestamp_millis(self.release_ms)
+            .map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string())
+            .unwrap_or_default();
+        format!(
+            "Unity {}.0 (Release, Build {}, {built}, {})",
+            self.version,
+            self.build,
+            self.full_version()
+        )
     }
 
     /// Components whose health blocks an upgrade, with their health.
@@ -82,8 +99,14 @@ impl Array {
 }
 
 impl Model {
-    /// Uploads (or replaces) the candidate: there is at most one on the system.
-    pub fn install_candidate(&mut self, core: &mut Core, version: &str, build: u32, release: i64) {
+    /// Uploads (or replaces) the candidate: there is at most one on the system. Its id.
+    pub fn install_candidate(
+        &mut self,
+        core: &mut Core,
+        version: &str,
+        build: u32,
+        release: i64,
+    ) -> String {
         self.candidate_seq += 1;
         let c = Candidate {
             id: format!("candidate_{}", self.candidate_seq),
@@ -96,7 +119,9 @@ impl Model {
             &format!("candidate/{}", c.id),
             json!({"uploaded": c.full_version(), "replaces": self.candidate.as_ref().map(|o| o.id.clone())}),
         );
+        let id = c.id.clone();
         self.candidate = Some(c);
+        id
     }
 
     /// Removes the candidate `id` if it is still the system's (a cancelled session's).

@@ -68,6 +68,35 @@ pub struct Config {
     /// Faults armed from the start.
     #[serde(default)]
     pub faults: FaultsConfig,
+    /// The software images this array knows by file name (default: the 5.3.0 build 120 image,
+    /// `Unity-5.3.0.0.5.120.tgz.bin.gpg`): an upload of one of these files, or a `prepare`
+    /// naming it (an image the array downloaded itself), becomes a candidate with the
+    /// identity declared here.
+    #[serde(default = "default_images")]
+    pub images: Vec<ImageConfig>,
+}
+
+/// A software image the array can receive: its file name and what is inside it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImageConfig {
+    /// The file name, e.g. `Unity-5.3.0.0.5.120.tgz.bin.gpg`.
+    pub file: String,
+    /// "major.minor.patch".
+    pub version: String,
+    /// Build number.
+    pub build: u32,
+    /// Build (release) date, RFC 3339.
+    pub release_date: String,
+}
+
+/// A declared image, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Image {
+    pub file: String,
+    pub version: String,
+    pub build: u32,
+    pub release_ms: i64,
 }
 
 impl Default for Config {
@@ -81,6 +110,7 @@ impl Default for Config {
             primary_reboot_outage: default_outage(),
             job_duration: default_job_duration(),
             faults: FaultsConfig::default(),
+            images: default_images(),
         }
     }
 }
@@ -104,6 +134,10 @@ pub struct ArrayConfig {
     /// Build number of the installed software (default 173).
     #[serde(default = "default_build")]
     pub software_build: u32,
+    /// Build date of the installed software, RFC 3339 (default 2022-06-24T10:14:36Z, *chosen*):
+    /// the timestamp in `softwareFullVersion` and installedSoftwareVersion's `releaseDate`.
+    #[serde(default = "default_software_release_date")]
+    pub software_release_date: String,
     /// The storage-processor model, an SPModelNameEnum name (default SP380).
     #[serde(default = "default_sp_model")]
     pub sp_model: String,
@@ -121,6 +155,7 @@ impl Default for ArrayConfig {
             serial_number: default_serial(),
             software_version: default_version(),
             software_build: default_build(),
+            software_release_date: default_software_release_date(),
             sp_model: default_sp_model(),
             components: default_components(),
         }
@@ -232,6 +267,14 @@ fn default_candidate() -> Option<CandidateConfig> {
         release_date: default_release_date(),
     })
 }
+fn default_images() -> Vec<ImageConfig> {
+    vec![ImageConfig {
+        file: "Unity-5.3.0.0.5.120.tgz.bin.gpg".into(),
+        version: default_candidate_version(),
+        build: default_candidate_build(),
+        release_date: default_release_date(),
+    }]
+}
 fn default_components() -> IndexMap<String, String> {
     ["spa", "spb", "dpe", "pool_1", "mgmt_port"]
         .into_iter()
@@ -251,6 +294,7 @@ defaults! {
     default_candidate_version: String = "5.3.0";
     default_candidate_build: u32 = 120;
     default_release_date: String = "2023-03-18T19:02:01Z";
+    default_software_release_date: String = "2022-06-24T10:14:36Z";
     default_start_delay: String = "2m";
     default_outage: String = "60s";
     default_job_duration: String = "2s";
@@ -354,6 +398,21 @@ pub struct Settings {
     pub outage_ms: Millis,
     pub job_ms: Millis,
     pub release_date_ms: Option<i64>,
+    /// The installed software's build date, Unix ms.
+    pub installed_release_ms: i64,
+    pub images: Vec<Image>,
+}
+
+/// An RFC 3339 date as Unix milliseconds.
+fn rfc3339_ms(path: &str, text: &str) -> Result<i64, Invalid> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|d| d.timestamp_millis())
+        .map_err(|e| {
+            Invalid::new(
+                path,
+                &format!("must be an RFC 3339 date like 2023-03-18T19:02:01Z: {e}"),
+            )
+        })
 }
 
 fn dur(path: &str, text: &str) -> Result<Millis, Invalid> {
@@ -412,16 +471,39 @@ impl Config {
                     "must be major.minor.patch, like 5.3.0",
                 ));
             }
-            release_date_ms = Some(
-                chrono::DateTime::parse_from_rfc3339(&c.release_date)
-                    .map_err(|e| {
-                        Invalid::new(
-                            "unity.candidate.release_date",
-                            &format!("must be an RFC 3339 date like 2023-03-18T19:02:01Z: {e}"),
-                        )
-                    })?
-                    .timestamp_millis(),
-            );
+            release_date_ms = Some(rfc3339_ms("unity.candidate.release_date", &c.release_date)?);
+        }
+        let installed_release_ms = rfc3339_ms(
+            "unity.array.software_release_date",
+            &self.array.software_release_date,
+        )?;
+        let mut images = Vec::new();
+        for (i, im) in self.images.iter().enumerate() {
+            let path = format!("unity.images[{i}]");
+            if im.file.is_empty() || im.file.contains(['/', '\\']) {
+                return Err(Invalid::new(
+                    &format!("{path}.file"),
+                    "must be a bare file name, like Unity-5.3.0.0.5.120.tgz.bin.gpg",
+                ));
+            }
+            if images.iter().any(|o: &Image| o.file == im.file) {
+                return Err(Invalid::new(
+                    &format!("{path}.file"),
+                    &format!("{} is declared twice", im.file),
+                ));
+            }
+            if !valid_version(&im.version) {
+                return Err(Invalid::new(
+                    &format!("{path}.version"),
+                    "must be major.minor.patch, like 5.3.0",
+                ));
+            }
+            images.push(Image {
+                file: im.file.clone(),
+                version: im.version.clone(),
+                build: im.build,
+                release_ms: rfc3339_ms(&format!("{path}.release_date"), &im.release_date)?,
+            });
         }
         let task_ms = match &self.task_durations {
             None => DEFAULT_TASKS
@@ -489,6 +571,8 @@ impl Config {
             outage_ms: dur("unity.primary_reboot_outage", &self.primary_reboot_outage)?,
             job_ms: dur("unity.job_duration", &self.job_duration)?,
             release_date_ms,
+            installed_release_ms,
+            images,
         })
     }
 }

@@ -43,6 +43,28 @@ impl Model {
         self.jobs.len() - 1
     }
 
+    /// The job's one task, with `messages` as a real array reports them: none while running
+    /// or on success, the error in `{"locale": "en_US", "message": …}` form on failure (which
+    /// storops' `JobStateError` joins into its text).
+    fn job_task(&self, j: &Job, state: JobState) -> Value {
+        let messages: Vec<Value> = match (&j.outcome, state) {
+            (Err(e), JobState::Failed) => vec![json!({
+                "errorCode": e.code,
+                "messages": e.texts().map(|t| json!({"locale": "en_US", "message": t})).collect::<Vec<_>>(),
+            })],
+            _ => Vec::new(),
+        };
+        let (object, action) = j.method.split_once('.').unwrap_or((&j.method, ""));
+        json!({
+            "state": state.task_code(),
+            "name": j.method,
+            "object": object,
+            "action": action,
+            "description": j.description,
+            "messages": messages,
+        })
+    }
+
     /// The job as Unisphere shows it.
     pub fn job_content(&self, core: &Core, j: &Job) -> Map<String, Value> {
         let now = core.now();
@@ -85,10 +107,7 @@ impl Model {
             json!(format_interval(end.saturating_sub(now))),
         );
         m.insert("progressPct".into(), json!(if running { 0 } else { 100 }));
-        m.insert(
-            "tasks".into(),
-            json!([{"state": state.task_code(), "name": j.method, "description": j.description}]),
-        );
+        m.insert("tasks".into(), json!([self.job_task(j, state)]));
         m.insert("owner".into(), json!("System"));
         m.insert("requestId".into(), json!(""));
         m.insert("methodName".into(), json!(j.method));

@@ -309,6 +309,7 @@ impl Model {
         self.set_status(core, idx, SessionOp::Complete, detail);
         let from = std::mem::replace(&mut self.array.version, c.version.clone());
         self.array.build = c.build;
+        self.array.release_ms = c.release_ms;
         if self.candidate.as_ref().is_some_and(|x| x.id == c.id) {
             self.candidate = None;
         }
@@ -346,6 +347,8 @@ impl Model {
             ops,
             json!({"task": task, "caption": caption, "reason": reason, "past_point_of_no_return": locked}),
         );
+        let session = self.sessions[idx].id.clone();
+        self.raise_session_alert(core, &session, &text, locked);
         self.disarm(idx);
     }
 

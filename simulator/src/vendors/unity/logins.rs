@@ -1,5 +1,7 @@
 //! Login sessions: the users of the scenario, the `mod_sec_emc` cookie and the CSRF token a
-//! login gets (from the login's own seeded stream), the idle timeout, and logout. The checks a
+//! login gets (from the login's own stream, seeded by the scenario's seed and the instance's
+//! start, so two instances never hand out the same token, while a run replays from its
+//! journal: each login's entry names what seeded it), the idle timeout, and logout. The checks a
 //! request's credentials go through are in `auth`; this is what they look up and create.
 
 use base64::Engine;
@@ -55,7 +57,7 @@ impl Model {
             return (i, false);
         }
         let n = self.logins.len() as u64 + 1;
-        let mut rng = core.rng(&format!("login/{n}"));
+        let mut rng = core.rng(&format!("login/{n}@{}", self.started));
         let b64 = &base64::engine::general_purpose::STANDARD;
         let mut bytes = [0u8; 64];
         rand::RngCore::fill_bytes(&mut rng, &mut bytes);
@@ -78,7 +80,7 @@ impl Model {
         core.event(
             VENDOR,
             &format!("login/{n}"),
-            json!({"user": user.name, "login": true}),
+            json!({"user": user.name, "login": true, "seeded_by": {"seed": core.seed, "started": self.started}}),
         );
         (self.logins.len() - 1, true)
     }

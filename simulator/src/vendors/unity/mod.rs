@@ -14,6 +14,7 @@
 //! - `state` (the state enums and their tables), `config` (the scenario section).
 
 mod actions;
+mod alerts;
 mod array;
 mod auth;
 pub mod config;
@@ -21,6 +22,7 @@ pub mod error;
 mod failures;
 mod handler;
 mod input;
+mod inventory;
 mod jobs;
 mod lifecycle;
 mod logins;

@@ -10,6 +10,7 @@
 
 use serde_json::{json, Value};
 
+use super::alerts::Alert;
 use super::array::Array;
 use super::array::Candidate;
 use super::config::{Config, Settings, UserConfig};
@@ -36,7 +37,11 @@ pub struct Model {
     pub(super) timers: TimerQueue<(usize, u64)>,
     pub logins: Vec<Login>,
     pub jobs: Vec<Job>,
+    pub alerts: Vec<Alert>,
     pub(super) faults: Faults,
+    /// The wall-clock instant this instance started (RFC 3339): with the seed it seeds the
+    /// login sessions' tokens and cookies, so each instance has its own.
+    pub(super) started: String,
 }
 
 /// Unix milliseconds of the virtual instant `at`.
@@ -53,7 +58,7 @@ impl Model {
     pub fn build(cfg: &Config, core: &mut Core) -> Result<Self, Invalid> {
         let settings = cfg.validate()?;
         let mut m = Model {
-            array: Array::from_config(&cfg.array),
+            array: Array::from_config(&cfg.array, settings.installed_release_ms),
             users: cfg.users.clone(),
             candidate: None,
             candidate_seq: 0,
@@ -61,6 +66,11 @@ impl Model {
             timers: TimerQueue::default(),
             logins: Vec::new(),
             jobs: Vec::new(),
+            alerts: Vec::new(),
+            started: core
+                .wall
+                .now()
+                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
             faults: Faults::default(),
             settings,
         };
@@ -69,6 +79,9 @@ impl Model {
             m.install_candidate(core, &c.version, c.build, release);
         }
         m.faults = Faults::from_config(&cfg.faults)?;
+        for (c, h) in m.array.unhealthy() {
+            m.raise_component_alert(core, &c, &h);
+        }
         Ok(m)
     }
 

@@ -28,10 +28,7 @@ pub fn instances(
             "model": a.product,
             "name": a.name,
             "softwareVersion": a.version,
-            "softwareFullVersion": format!(
-                "Unity {}.0 (Release, Build {}, {})",
-                a.version, a.build, a.full_version()
-            ),
+            "softwareFullVersion": a.software_full_version(),
             "apiVersion": a.api_version(),
             "earliestApiVersion": "4.0",
         })),
@@ -80,6 +77,7 @@ pub fn instances(
             "id": "0",
             "version": a.version,
             "revision": a.build,
+            "releaseDate": format_datetime(a.release_ms),
             "fullVersion": a.full_version(),
         })),
         "candidateSoftwareVersion" => model
@@ -133,7 +131,7 @@ pub fn instances(
                 (id, v.as_object().cloned().unwrap_or_default())
             })
             .collect(),
-        _ => Vec::new(),
+        other => model.inventory(core, other).unwrap_or_default(),
     }
 }
 

@@ -60,9 +60,7 @@ pub async fn upload(
 ) -> Response {
     let input = match path_or_404(path) {
         Ok(name) if name != "candidateSoftwareVersion" => Err(UnityError::not_found()),
-        Ok(_) => file_name(multipart)
-            .await
-            .and_then(|f| UploadCandidate::from_file_name(&f)),
+        Ok(_) => file_name(multipart).await.map(UploadCandidate::File),
         Err(e) => Err(e),
     };
     serve(ex, who, input, |core, model, caller, u| {

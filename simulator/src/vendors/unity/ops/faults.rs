@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use super::super::config::{self, resolve_task, NO_RETURN_TASK};
+use super::super::config::{self, health_is_ok, resolve_task, NO_RETURN_TASK};
 use super::super::failures::FailFault;
 use super::super::model::{Model, VENDOR};
 use crate::kernel::clock::parse_duration;
@@ -117,6 +117,10 @@ impl Model {
                     &format!("array/component/{component}"),
                     json!({"health": {"from": from, "to": health}}),
                 );
+                let was_ok = from.as_deref().is_none_or(health_is_ok);
+                if was_ok && !health_is_ok(&health) {
+                    self.raise_component_alert(core, &component, &health.to_ascii_uppercase());
+                }
             }
         }
     }

@@ -32,7 +32,7 @@ pub enum Operation {
     VerifyEligibility,
     /// Resume, Cancel, Acknowledge of one session.
     Session(SessionAction),
-    /// A candidate image is uploaded.
+    /// A candidate image is uploaded, prepared or declared.
     Upload(UploadCandidate),
     /// loginSessionInfo's Logout.
     Logout { login: Option<usize> },
@@ -82,7 +82,10 @@ impl Operation {
                 let id = a.id.as_deref().unwrap_or_default();
                 (action.to_string(), format!("{action} upgrade session {id}"))
             }
-            Operation::Upload(_) => ("upload".to_string(), "Upload candidate".to_string()),
+            Operation::Upload(u) => {
+                let (method, description) = u.job();
+                (method.to_string(), description.to_string())
+            }
             Operation::Logout { .. } => ("logout".to_string(), "Log out".to_string()),
             Operation::Fault(_) => ("fault".to_string(), "Domain fault".to_string()),
         };
@@ -97,7 +100,7 @@ impl Model {
             Operation::Create(c) => self.create(core, c).map(|id| json!({"id": id})),
             Operation::VerifyEligibility => self.verify_eligibility(core),
             Operation::Session(a) => self.session_action(core, a).map(|()| json!({})),
-            Operation::Upload(u) => self.upload(core, u).map(|()| json!({})),
+            Operation::Upload(u) => self.upload(core, u).map(|id| json!({"id": id})),
             Operation::Logout { login } => {
                 if let Some(login) = login {
                     self.logout(core, login);
