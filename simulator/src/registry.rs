@@ -110,6 +110,21 @@ impl Sections {
     }
 }
 
+impl Sections {
+    /// Each vendor section's JSON Schema under its key, as [`Sections::read`] reads them (the
+    /// scenario's schema composes these).
+    pub fn schemas(
+        generator: &mut schemars::SchemaGenerator,
+    ) -> [(&'static str, schemars::Schema); 4] {
+        [
+            ("obshell", generator.subschema_for::<obshell::Config>()),
+            ("ota", generator.subschema_for::<ota::Config>()),
+            ("taurusdb", generator.subschema_for::<taurusdb::Config>()),
+            ("unity", generator.subschema_for::<unity::Config>()),
+        ]
+    }
+}
+
 /// The vendor models of a world, in firing order, each built from its section.
 pub fn models(sections: &Sections, core: &mut Core) -> Result<Vec<Box<dyn VendorModel>>, Invalid> {
     Ok(vec![

@@ -37,7 +37,8 @@ pub const HEALTH_CHECK_TASKS: [usize; 2] = [1, 4];
 pub const PRIMARY_REBOOT_TASK: usize = 9;
 
 /// The `unity:` section.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "UnityConfig")]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// The storage system.
@@ -86,7 +87,7 @@ impl Default for Config {
 }
 
 /// The storage system.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ArrayConfig {
     /// Model name (default "Unity 380F").
@@ -127,7 +128,7 @@ impl Default for ArrayConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserConfig {
     pub name: String,
@@ -137,7 +138,7 @@ pub struct UserConfig {
     pub role: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CandidateConfig {
     /// "major.minor.patch" (default "5.3.0").
@@ -152,7 +153,8 @@ pub struct CandidateConfig {
 }
 
 /// Faults armed when the scenario loads (the timeline can arm more later).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "UnityFaultsConfig")]
 #[serde(deny_unknown_fields)]
 pub struct FaultsConfig {
     /// Tasks that fail part-way.
@@ -170,14 +172,14 @@ pub struct FaultsConfig {
 }
 
 /// A task by index (0-11) or by caption (the first task with that caption).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum TaskSel {
     Index(usize),
     Caption(String),
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FailTaskConfig {
     pub task: TaskSel,
@@ -189,7 +191,7 @@ pub struct FailTaskConfig {
     pub times: u32,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LockConfig {
     /// Must be at or after the point of no return (task 6, "Rebooting peer SP").
@@ -199,13 +201,13 @@ pub struct LockConfig {
     pub duration: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TaskRef {
     pub task: TaskSel,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WindowConfig {
     /// When the reboot starts, as a duration since the start of the run.
