@@ -125,6 +125,12 @@ impl Sections {
     }
 }
 
+/// Each vendor's part of the OpenAPI documents (its routes, auth scheme and error schema, see
+/// `crate::openapi`), in firing order; a vendor without one yet is left out.
+pub fn openapi_parts(generator: &mut schemars::SchemaGenerator) -> Vec<Value> {
+    vec![ota::openapi(generator)]
+}
+
 /// The vendor models of a world, in firing order, each built from its section.
 pub fn models(sections: &Sections, core: &mut Core) -> Result<Vec<Box<dyn VendorModel>>, Invalid> {
     Ok(vec![
