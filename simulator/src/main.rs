@@ -83,6 +83,16 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Print the OpenAPI 3.1 document of a vendor's API (every vendor's, under its name, when
+    /// --vendor is absent); `GET /_sim/openapi.json` serves the same.
+    Openapi {
+        /// The vendor (obshell, ota, taurusdb, unity).
+        #[arg(long)]
+        vendor: Option<String>,
+        /// Where to write it; standard output when absent.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Draw a journal as a self-contained HTML page with an SVG Gantt chart (docs/timeline.md).
     Timeline {
         /// A journal file: the JSON of GET /_sim/journal, a JSON array of entries, or the
@@ -195,6 +205,15 @@ fn main() -> ExitCode {
                 print_json(&upgrade_sim::scenario::scenario_schema(), out.as_deref())
             }
         },
+        Command::Openapi { vendor, out } => {
+            match upgrade_sim::openapi::documents(vendor.as_deref()) {
+                Ok(doc) => print_json(&doc, out.as_deref()),
+                Err(e) => {
+                    eprintln!("upgrade-sim: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
         Command::Rehearse {
             file,
             seed,

@@ -2,6 +2,8 @@
 //! generators print, every shipped file names its schema on its first line and passes it, a
 //! misspelt key fails it, and the schema and the parser agree on valid and broken files.
 
+mod openapi;
+
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
