@@ -9,5 +9,6 @@ mod conformance;
 mod engine;
 mod obshell;
 mod ota;
+mod schema;
 mod taurusdb;
 mod unity;

@@ -47,6 +47,14 @@ struct Selection {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Print the JSON Schema (2020-12) of a file format, for editors and CI (schemas/ has copies).
+    Schema {
+        #[arg(value_enum)]
+        format: SchemaFormat,
+        /// Where to write it; standard output when absent.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Run cases against a target.
     Run {
         /// Base URL of the implementation under test (or `target:` in --config).
@@ -222,8 +230,26 @@ fn write(file: &PathBuf, text: String) -> anyhow::Result<()> {
     std::fs::write(file, text).map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", file.display()))
 }
 
+/// The file formats `schema` describes.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum SchemaFormat {
+    /// Case files (conformance/suites/**/*.yaml).
+    Case,
+}
+
 fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Schema { format, out } => {
+            let schema = match format {
+                SchemaFormat::Case => upgrade_conformance::script::case_schema(),
+            };
+            let text = format!("{schema:#}\n");
+            match out {
+                Some(file) => write(&file, text)?,
+                None => print!("{text}"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Validate { paths } => {
             let cases = load_paths(&paths)?;
             println!("{} cases OK", cases.len());

@@ -31,6 +31,8 @@ pub mod vendors;
 
 pub mod registry;
 
+pub mod openapi;
+
 pub mod admin;
 pub mod http;
 pub mod scenario;

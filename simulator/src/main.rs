@@ -79,6 +79,24 @@ enum Command {
         #[arg(long)]
         journal: bool,
     },
+    /// Print the JSON Schema (2020-12) of a file format, for editors and CI (schemas/ has copies).
+    Schema {
+        #[arg(value_enum)]
+        format: SchemaFormat,
+        /// Where to write it; standard output when absent.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Print the OpenAPI 3.1 document of a vendor's API (every vendor's, under its name, when
+    /// --vendor is absent); `GET /_sim/openapi.json` serves the same.
+    Openapi {
+        /// The vendor (obshell, ota, taurusdb, unity).
+        #[arg(long)]
+        vendor: Option<String>,
+        /// Where to write it; standard output when absent.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Draw a journal as a self-contained HTML page with an SVG Gantt chart (docs/timeline.md).
     Timeline {
         /// A journal file: the JSON of GET /_sim/journal, a JSON array of entries, or the
@@ -98,6 +116,31 @@ enum Command {
         #[arg(long, default_value_t = 30)]
         max_children: usize,
     },
+}
+
+/// The file formats `schema` describes.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum SchemaFormat {
+    /// Scenario files (scenarios/*.yaml, `serve --scenario`, PUT /_sim/scenario).
+    Scenario,
+}
+
+/// Writes `value` as pretty JSON (and a final newline) to `out`, or to standard output.
+fn print_json(value: &serde_json::Value, out: Option<&std::path::Path>) -> ExitCode {
+    let text = format!("{value:#}\n");
+    match out {
+        None => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Some(path) => match std::fs::write(path, text) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("upgrade-sim: {}: cannot write: {e}", path.display());
+                ExitCode::from(2)
+            }
+        },
+    }
 }
 
 fn main() -> ExitCode {
@@ -163,6 +206,20 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         },
+        Command::Schema { format, out } => match format {
+            SchemaFormat::Scenario => {
+                print_json(&upgrade_sim::scenario::scenario_schema(), out.as_deref())
+            }
+        },
+        Command::Openapi { vendor, out } => {
+            match upgrade_sim::openapi::documents(vendor.as_deref()) {
+                Ok(doc) => print_json(&doc, out.as_deref()),
+                Err(e) => {
+                    eprintln!("upgrade-sim: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
         Command::Rehearse {
             file,
             seed,

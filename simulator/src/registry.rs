@@ -110,6 +110,27 @@ impl Sections {
     }
 }
 
+impl Sections {
+    /// Each vendor section's JSON Schema under its key, as [`Sections::read`] reads them (the
+    /// scenario's schema composes these).
+    pub fn schemas(
+        generator: &mut schemars::SchemaGenerator,
+    ) -> [(&'static str, schemars::Schema); 4] {
+        [
+            ("obshell", generator.subschema_for::<obshell::Config>()),
+            ("ota", generator.subschema_for::<ota::Config>()),
+            ("taurusdb", generator.subschema_for::<taurusdb::Config>()),
+            ("unity", generator.subschema_for::<unity::Config>()),
+        ]
+    }
+}
+
+/// Each vendor's part of the OpenAPI documents (its routes, auth scheme and error schema, see
+/// `crate::openapi`), in firing order; a vendor without one yet is left out.
+pub fn openapi_parts(generator: &mut schemars::SchemaGenerator) -> Vec<Value> {
+    vec![ota::openapi(generator)]
+}
+
 /// The vendor models of a world, in firing order, each built from its section.
 pub fn models(sections: &Sections, core: &mut Core) -> Result<Vec<Box<dyn VendorModel>>, Invalid> {
     Ok(vec![

@@ -12,7 +12,7 @@ const LAYERS: &[&[&str]] = &[
     &["engine"],
     &["vendors"],
     &["registry"],
-    &["scenario"],
+    &["scenario", "openapi"],
     &["admin"],
     &["http", "server"],
     &["rehearsal", "timeline"],

@@ -12,8 +12,10 @@ use serde::Deserialize;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Deserialize)]
+/// A case file: defaults for its cases (vendor, auth, vars, scenario), then the cases (conformance/README.md).
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "CaseFile")]
 struct RawFile {
     #[serde(default)]
     vendor: Option<String>,
@@ -30,8 +32,10 @@ struct RawFile {
     cases: Vec<RawCase>,
 }
 
-#[derive(Debug, Deserialize)]
+/// One case: a name and its steps.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Case")]
 struct RawCase {
     name: String,
     #[serde(default)]
@@ -51,8 +55,10 @@ struct RawCase {
     steps: Vec<RawStep>,
 }
 
-#[derive(Debug, Deserialize)]
+/// One step: exactly one of `request`, `sim` or `wait`, and what to expect, capture, poll and track.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Step")]
 struct RawStep {
     name: String,
     #[serde(default)]
@@ -73,8 +79,10 @@ struct RawStep {
     does: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+/// What to send.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Request")]
 struct RawRequest {
     method: String,
     path: String,
@@ -90,8 +98,10 @@ struct RawRequest {
     auth: Option<Value>,
 }
 
-#[derive(Debug, Deserialize)]
+/// What the answer must show: status, headers, body, text, JSON pointers to matchers, a snapshot.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Expect")]
 struct RawExpect {
     #[serde(default)]
     status: Option<Value>,
@@ -107,16 +117,20 @@ struct RawExpect {
     snapshot: Option<Value>,
 }
 
-#[derive(Debug, Deserialize)]
+/// Repeat the request every `every` until the conditions hold, for at most `timeout`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Poll")]
 struct RawPoll {
     every: Value,
     timeout: Value,
     until: IndexMap<String, Value>,
 }
 
-#[derive(Debug, Deserialize)]
+/// Follow a resource's states through a transition model.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Track")]
 struct RawTrack {
     model: String,
     path: Value,
@@ -249,6 +263,15 @@ pub struct Track {
     pub key: Option<String>,
     /// `increasing` or `decreasing` (non-strict) for numeric fields such as a stage.
     pub monotonic: Option<String>,
+}
+
+/// The case file's JSON Schema (draft 2020-12), derived from the raw types [`parse`] reads;
+/// `upgrade-conformance schema case` prints it and schemas/case.schema.json is its copy.
+pub fn case_schema() -> Value {
+    let generator = schemars::generate::SchemaSettings::draft2020_12().into_generator();
+    let mut schema = generator.into_root_schema_for::<RawFile>();
+    schema.insert("title".into(), "upgrade-conformance case file".into());
+    schema.to_value()
 }
 
 /// Parses "30s", "5m", "1h30m", "250ms", or a number of seconds.

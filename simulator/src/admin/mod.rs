@@ -34,6 +34,7 @@ pub fn routes(guard: Guard) -> Router<Sim> {
         .route("/journal", get(journal))
         .route("/scenario", put(load_scenario).get(get_scenario))
         .route("/credentials", get(credentials))
+        .route("/openapi.json", get(openapi))
         .route("/state", get(state))
         .route(
             "/faults",
@@ -48,6 +49,27 @@ pub fn routes(guard: Guard) -> Router<Sim> {
         ))
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OpenApiQuery {
+    vendor: Option<String>,
+}
+
+/// `GET /_sim/openapi.json?vendor=ota`: that vendor's OpenAPI 3.1 document; without `vendor`,
+/// every vendor's, under its name.
+async fn openapi(
+    query: Result<Query<OpenApiQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let vendor = match query {
+        Ok(Query(q)) => q.vendor,
+        Err(e) => return fail(StatusCode::BAD_REQUEST, format!("{e} (use ?vendor=NAME)")),
+    };
+    match crate::openapi::documents(vendor.as_deref()) {
+        Ok(doc) => Json(doc).into_response(),
+        Err(message) => fail(StatusCode::NOT_FOUND, message),
+    }
+}
+
 /// Admin errors: `{"error": "..."}` with a message that says what to do.
 fn fail(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(json!({"error": message.into()}))).into_response()
@@ -58,7 +80,8 @@ async fn unknown(uri: axum::http::Uri) -> Response {
         StatusCode::NOT_FOUND,
         format!(
             "no admin route {}; see README.md (health, reset, clock, clock/advance, \
-             clock/run-until-idle, clock/speed, journal, scenario, credentials, state, faults)",
+             clock/run-until-idle, clock/speed, journal, scenario, credentials, state, faults, \
+             openapi.json)",
             uri.path()
         ),
     )

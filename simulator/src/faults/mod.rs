@@ -18,7 +18,7 @@ use crate::kernel::{parse_duration, Millis};
 
 /// One fault as a scenario or `POST /_sim/faults` declares it. Exactly one action key
 /// (`latency`, `error`, `reset`, `empty_reply`, `truncate`, `malformed`, `dribble`, `rate_limit`).
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HttpFaultSpec {
     /// A name for the journal and for `DELETE /_sim/faults/{id}` (default `fault-<n>`).
@@ -61,7 +61,7 @@ pub struct HttpFaultSpec {
 
 /// `{fixed: 200ms}`, `{uniform: [100ms, 2s]}` or `{lognormal: {median: 200ms, sigma: 0.5}}`:
 /// exactly one key.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LatencySpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -72,7 +72,7 @@ pub struct LatencySpec {
     pub lognormal: Option<LogNormalSpec>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LogNormalSpec {
     pub median: String,
@@ -80,7 +80,7 @@ pub struct LogNormalSpec {
 }
 
 /// `{status: 503, message: "..."}`: answered in the vendor's own error shape.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ErrorSpec {
     pub status: u16,
@@ -89,7 +89,7 @@ pub struct ErrorSpec {
 }
 
 /// `{chunk: 16, every: 100ms}`: the real body, `chunk` bytes at a time.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DribbleSpec {
     pub chunk: usize,
@@ -98,7 +98,7 @@ pub struct DribbleSpec {
 
 /// `{requests: 10, per: 1s}`: past that many requests per window, 429 in the vendor's shape.
 /// Windows are measured in virtual time when the clock runs, so a stepped test sees them move.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RateLimitSpec {
     pub requests: u64,

@@ -6,6 +6,7 @@
 
 mod error;
 pub mod limits;
+mod schema;
 mod timeline;
 
 use std::any::Any;
@@ -18,6 +19,7 @@ use serde::{Deserialize, Deserializer};
 pub use crate::engine::TimelineEvent;
 pub use crate::kernel::Invalid;
 pub use error::ScenarioError;
+pub use schema::scenario_schema;
 pub use timeline::{check_outcome, Expect, JournalCheck, RunSpec, StateCheck};
 
 use crate::engine::{Blueprint, Setup, Sim, World};
@@ -55,7 +57,7 @@ pub struct Scenario {
 }
 
 /// The keys of a scenario file that are not a vendor's section.
-const BASIC_KEYS: [&str; 8] = [
+pub(crate) const BASIC_KEYS: [&str; 8] = [
     "name",
     "description",
     "seed",
@@ -145,7 +147,7 @@ impl<'de> Deserialize<'de> for Scenario {
 }
 
 /// Virtual time settings.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClockConfig {
     /// The date virtual time starts at (default 2026-01-01T08:00:00+08:00). Fixed, not "now",
@@ -167,11 +169,12 @@ fn default_epoch() -> DateTime<FixedOffset> {
 }
 
 /// Journal settings.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JournalConfig {
     /// How many entries the ring keeps (default 100000); older ones are dropped and counted.
     #[serde(default = "default_capacity")]
+    #[schemars(range(min = 1))]
     pub capacity: usize,
 }
 

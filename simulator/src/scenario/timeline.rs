@@ -9,12 +9,16 @@ use crate::engine::TimelineEvent;
 
 use crate::kernel::clock::{parse_duration, Millis};
 
-#[derive(Deserialize)]
+/// One timeline event: `{at: 12m, do: obshell.observer_down, with: {zone: zone2}}`.
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "TimelineEvent")]
 struct RawEvent {
     /// When, as a duration since the start ("0s", "12m", "1h30m").
+    #[schemars(regex(pattern = super::schema::DURATION_PATTERN))]
     at: String,
     /// "<vendor>.<action>".
+    #[schemars(regex(pattern = r"^[^.]+\.[^.]+"))]
     #[serde(rename = "do")]
     action: String,
     #[serde(default, rename = "with")]
@@ -41,7 +45,7 @@ impl<'de> Deserialize<'de> for TimelineEvent {
 }
 
 /// The outcome a scenario promises.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
     /// How far to run: "until_idle" (default) or a duration of virtual time.
@@ -90,6 +94,28 @@ pub enum RunSpec {
     For(Millis),
 }
 
+impl schemars::JsonSchema for TimelineEvent {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "TimelineEvent".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        RawEvent::json_schema(generator)
+    }
+}
+
+impl schemars::JsonSchema for RunSpec {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "RunSpec".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "How far to run: until_idle, or a duration of virtual time (30s, 5m, 1h30m, 250ms)",
+            "type": "string",
+            "anyOf": [{"const": "until_idle"}, {"pattern": super::schema::DURATION_PATTERN}]
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for RunSpec {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
@@ -103,7 +129,7 @@ impl<'de> Deserialize<'de> for RunSpec {
 }
 
 /// `{path: /vendors/obshell/dags/0/state, equals: FAILED}`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StateCheck {
     pub path: String,
@@ -113,7 +139,7 @@ pub struct StateCheck {
 }
 
 /// `{resource: dag/1, to: FAILED}`: some journal entry for that resource (or a child) matches.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JournalCheck {
     pub resource: Option<String>,

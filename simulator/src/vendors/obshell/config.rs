@@ -10,7 +10,7 @@ use crate::kernel::clock::{parse_duration, Millis};
 use crate::kernel::Invalid;
 
 /// Which obshell server generation the simulator plays.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Profile {
     /// The docs' 4.2.x era: errors `{"code":<int>,"message":…}`, `X-OCS-Auth` (v1) and
@@ -23,7 +23,7 @@ pub enum Profile {
 }
 
 /// An auth scheme the agent accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum AuthVersion {
     V1,
@@ -40,7 +40,8 @@ impl AuthVersion {
 }
 
 /// This vendor's section of a scenario file.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "ObshellConfig")]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// `legacy` (default) or `current`.
@@ -92,7 +93,7 @@ fn default_first_dag_id() -> u64 {
 }
 
 /// The cluster the agent manages.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClusterConfig {
     /// Running obshell version (default 4.2.0.0) and release (default 20231130120000.el7).
@@ -156,7 +157,7 @@ fn default_zones() -> Vec<ZoneConfig> {
 }
 
 /// One zone.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ZoneConfig {
     pub name: String,
@@ -164,7 +165,7 @@ pub struct ZoneConfig {
     pub servers: ServersConfig,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum ServersConfig {
     Count(u32),
@@ -172,7 +173,7 @@ pub enum ServersConfig {
 }
 
 /// One host: its agent and its observer.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServerConfig {
     pub ip: String,
@@ -192,7 +193,7 @@ fn default_sql_port() -> u16 {
 }
 
 /// A package in the agent's package store.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PackageConfig {
     /// `obshell`, `oceanbase-ce`, `oceanbase-ce-libs` or `oceanbase`.
@@ -205,7 +206,7 @@ pub struct PackageConfig {
 }
 
 /// Node durations.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StageDurations {
     /// Every node not named below (default 5s).
@@ -230,7 +231,8 @@ fn default_stage() -> String {
 }
 
 /// Domain faults present from the start (the timeline can add more).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "ObshellFaultsConfig")]
 #[serde(deny_unknown_fields)]
 pub struct FaultsConfig {
     /// Nodes that fail.
@@ -263,7 +265,7 @@ fn zero() -> String {
 }
 
 /// A node that fails.
-#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FailNode {
     /// Which DAGs: `agent` (agent upgrades), `ob` (OB upgrades), `any` (default).

@@ -9,7 +9,8 @@ use crate::kernel::Invalid;
 use crate::kernel::Millis;
 
 /// The `ota:` section.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "OtaConfig")]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// Bearer tokens the service accepts (default: `sim-token` for user `admin`).
@@ -72,7 +73,7 @@ fn default_full_view_limit() -> usize {
 }
 
 /// `{token: sim-token, user: admin}`: the user is the default `createdBy`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenConfig {
     pub token: String,
@@ -86,7 +87,7 @@ fn default_user() -> String {
 
 /// The fleet: agents listed one by one, and generated ranges of identical agents (both
 /// default to none).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct FleetConfig {
     pub agents: Vec<AgentConfig>,
@@ -95,7 +96,7 @@ pub struct FleetConfig {
 
 /// One agent. Ids of the node, the LCA and the component are derived from the seed and the
 /// agent id when not given (32 hex digits, as the service shows them).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AgentConfig {
     pub id: String,
@@ -124,7 +125,7 @@ pub struct AgentConfig {
 /// `{prefix: agent-, count: 500, version: 1.2.0, release: "215"}` makes agent-0001 ...
 /// agent-0500 (numbers zero-padded to `digits`, default: the width of `start + count - 1`,
 /// at least 4).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GenerateConfig {
     pub prefix: String,
@@ -161,7 +162,7 @@ fn default_per_node() -> usize {
 }
 
 /// A duration range: `{min: 30s, max: 90s}`; min == max gives a fixed duration.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DurationRange {
     #[serde(default = "default_min")]
@@ -187,7 +188,7 @@ fn default_max() -> String {
 }
 
 /// Defaults for the request fields the doc's example sends but does not list.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlanDefaults {
     /// Default 10.
@@ -229,7 +230,8 @@ fn default_observe() -> String {
 }
 
 /// Domain faults.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "OtaFaultsConfig")]
 #[serde(default, deny_unknown_fields)]
 pub struct FaultsConfig {
     /// Chances that a task fails, per plan and/or batch; the highest matching rate applies.
@@ -251,7 +253,7 @@ fn default_error() -> String {
 
 /// `{rate: 0.5, batch: 2, plan: 0}`: batch and plan (the n-th plan created, from 0) are
 /// optional filters; without them the rate applies to every task.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FailureRate {
     pub rate: f64,
@@ -262,7 +264,7 @@ pub struct FailureRate {
 }
 
 /// `{agent: item7, times: 1}` (times default 1: a retry then succeeds).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FailingAgent {
     pub agent: String,
@@ -280,7 +282,7 @@ fn default_times() -> u32 {
 /// `{agent: item9, after: 20s, for: 5m}`: `after` into its next update the agent goes
 /// offline (the task fails); it comes back `for` later (default: never, until the
 /// `agent_online` timeline action).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OfflineAgent {
     pub agent: String,
@@ -295,7 +297,7 @@ fn default_after() -> String {
 }
 
 /// `{batch: 3, plan: 0}` (plan optional: every plan's batch 3).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchRef {
     pub batch: usize,

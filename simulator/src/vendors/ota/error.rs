@@ -20,12 +20,18 @@ pub struct ApiError {
     pub field: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
+#[schemars(rename = "OtaError")]
 struct Body<'a> {
     status: u16,
     code: &'static str,
     message: &'a str,
     field: Option<&'a str>,
+}
+
+/// The error body's JSON Schema, for the OpenAPI document.
+pub(super) fn body_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    g.subschema_for::<Body>()
 }
 
 /// The machine-readable code for a status.

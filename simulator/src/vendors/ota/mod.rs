@@ -22,12 +22,14 @@ mod fleet;
 mod http;
 mod lifecycle;
 mod model;
+mod openapi;
 mod ops;
 mod plan;
 pub mod request;
 mod scheduler;
 mod snapshot;
 pub mod state;
+pub use openapi::api as openapi;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

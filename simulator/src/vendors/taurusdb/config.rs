@@ -9,7 +9,8 @@ use crate::kernel::Invalid;
 use crate::kernel::Millis;
 
 /// The `taurusdb:` section.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "TaurusdbConfig")]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// Projects and their instances (default: none).
@@ -56,7 +57,7 @@ fn default_versions() -> Vec<String> {
 }
 
 /// One project: `{id: 054e292c9880d4992f02c0196d3ea468, instances: [...]}`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectConfig {
     /// 32 letters and digits.
@@ -69,7 +70,7 @@ pub struct ProjectConfig {
 }
 
 /// One instance.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InstanceConfig {
     /// The instance id (Huawei's are 32 hex digits plus `in07`).
@@ -136,7 +137,7 @@ fn default_nodes() -> u32 {
 }
 
 /// `{kind: fail, reason: "...", at_percent: 70}` or `{kind: stuck, at_percent: 60}`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpgradeFaultConfig {
     /// `fail`: the job ends Failed with `reason`; `stuck`: the job stays Running forever.
@@ -153,7 +154,7 @@ fn default_at_percent() -> u8 {
     50
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum FaultKind {
     Fail,
@@ -161,7 +162,7 @@ pub enum FaultKind {
 }
 
 /// `credentials:`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CredentialsConfig {
     /// AK/SK pairs accepted for `SDK-HMAC-SHA256` signatures.
@@ -187,7 +188,7 @@ impl Default for CredentialsConfig {
 
 /// One access key: `{ak, sk}`, optionally the projects it belongs to, and for a temporary
 /// key the `security_token` a request must carry as `X-Security-Token` and when it expires.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccessKeyConfig {
     pub ak: String,
@@ -222,7 +223,7 @@ fn default_skew() -> String {
 }
 
 /// `durations:` (durations as people write them: "5s", "10m").
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DurationsConfig {
     /// How long an immediate job stays Pending before it runs (default "5s").

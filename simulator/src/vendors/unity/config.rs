@@ -37,7 +37,8 @@ pub const HEALTH_CHECK_TASKS: [usize; 2] = [1, 4];
 pub const PRIMARY_REBOOT_TASK: usize = 9;
 
 /// The `unity:` section.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "UnityConfig")]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// The storage system.
@@ -77,7 +78,7 @@ pub struct Config {
 }
 
 /// A software image the array can receive: its file name and what is inside it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ImageConfig {
     /// The file name, e.g. `Unity-5.3.0.0.5.120.tgz.bin.gpg`.
@@ -116,7 +117,7 @@ impl Default for Config {
 }
 
 /// The storage system.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ArrayConfig {
     /// Model name (default "Unity 380F").
@@ -162,7 +163,7 @@ impl Default for ArrayConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserConfig {
     pub name: String,
@@ -172,7 +173,7 @@ pub struct UserConfig {
     pub role: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CandidateConfig {
     /// "major.minor.patch" (default "5.3.0").
@@ -187,7 +188,8 @@ pub struct CandidateConfig {
 }
 
 /// Faults armed when the scenario loads (the timeline can arm more later).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "UnityFaultsConfig")]
 #[serde(deny_unknown_fields)]
 pub struct FaultsConfig {
     /// Tasks that fail part-way.
@@ -205,14 +207,14 @@ pub struct FaultsConfig {
 }
 
 /// A task by index (0-11) or by caption (the first task with that caption).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum TaskSel {
     Index(usize),
     Caption(String),
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FailTaskConfig {
     pub task: TaskSel,
@@ -224,7 +226,7 @@ pub struct FailTaskConfig {
     pub times: u32,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LockConfig {
     /// Must be at or after the point of no return (task 6, "Rebooting peer SP").
@@ -234,13 +236,13 @@ pub struct LockConfig {
     pub duration: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TaskRef {
     pub task: TaskSel,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WindowConfig {
     /// When the reboot starts, as a duration since the start of the run.

@@ -32,7 +32,7 @@ pub enum View {
     Summary { batch: Option<usize> },
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TaskOut {
     component_uuid: String,
@@ -49,7 +49,7 @@ pub struct TaskOut {
     actual_release: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Counts {
     total: usize,
@@ -60,7 +60,7 @@ pub struct Counts {
     cancelled: usize,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BatchOut<'a> {
     batch_index: usize,
@@ -72,7 +72,7 @@ pub struct BatchOut<'a> {
     task_counts: Option<Counts>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PlanOut<'a> {
     id: &'a str,
@@ -228,7 +228,7 @@ pub fn plan_out<'a>(model: &'a Model, core: &Core, plan: &'a Plan, view: View) -
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentOut<'a> {
     id: &'a str,
@@ -260,7 +260,8 @@ pub fn agent_out<'a>(model: &'a Model, core: &Core, n: usize) -> AgentOut<'a> {
 }
 
 /// A page of a list: `{"items": [...], "total": N, "page": 1, "pageSize": 20}`.
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Page_of_{T}")]
 #[serde(rename_all = "camelCase")]
 pub struct Page<T> {
     pub items: Vec<T>,
