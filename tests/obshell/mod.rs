@@ -738,6 +738,8 @@ fn documented_5xx(body: &Value) -> bool {
             .is_some_and(|m| m.starts_with("Unexpected error: "))
 }
 
+mod task_queries;
+
 mod random_input {
     use super::*;
     use proptest::prelude::*;

@@ -442,6 +442,12 @@ impl ObError {
         )
     }
 
+    /// `ErrTaskNotFound` (4.2.x) / `ErrTaskNotFoundWithReason` (HEAD) with the handler's reason.
+    pub fn task_not_found_because(reason: &str) -> Self {
+        let msg = format!("Task not found: {reason}");
+        Self::new((404, "Task.NotFound", None, msg.clone()), (404, 2300, msg))
+    }
+
     pub fn invalid_id(id: &str, suffix: bool) -> Self {
         let msg = if suffix {
             format!("Invalid ID: {id}: invalid generic id")
