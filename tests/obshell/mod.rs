@@ -738,6 +738,7 @@ fn documented_5xx(body: &Value) -> bool {
             .is_some_and(|m| m.starts_with("Unexpected error: "))
 }
 
+mod ob_info;
 mod task_queries;
 
 mod random_input {

@@ -95,3 +95,66 @@ def test_a_bad_request_reaches_the_sdk_as_the_real_error(sim, monkeypatch):
         client.v1.upgrade_ob("4.2.1.1", "101000062023110109.el7", "bogus")
     assert e.value.err_code == "OB.Upgrade.Mode.NotSupported"
     assert "Upgrade mode 'BOGUS' is not supported" in str(e.value.message)
+
+
+@pytest.mark.parametrize("auth", ["v1", "v2"])
+def test_get_ob_info_lists_the_agents_and_the_topology(sim, monkeypatch, auth):
+    sim.load_scenario(scenario(PROFILES[auth]))
+    client = client_for(sim, monkeypatch)
+    info = client.v1.get_ob_info()
+    assert [(a.ip, a.port, a.zone, a.identity) for a in info.agents] == [
+        ("10.0.0.1", 2886, "zone1", "CLUSTER AGENT"),
+        ("10.0.0.2", 2886, "zone2", "CLUSTER AGENT"),
+        ("10.0.0.3", 2886, "zone3", "CLUSTER AGENT"),
+    ]
+    assert info.agents[0].version == "4.2.0.0-20231130120000"
+    assert (info.cluster.cluster_id, info.cluster.cluster_name, info.cluster.version) == (1, "obcluster", "4.2.1.0")
+    assert sorted(info.cluster.zone_config) == ["zone1", "zone2", "zone3"]
+    server = info.cluster.zone_config["zone2"][0]
+    assert (server.svr_ip, server.svr_port, server.sql_port, server.agent_port) == ("10.0.0.2", 2882, 2881, 2886)
+    assert (server.status, server.build_version) == ("ACTIVE", "4.2.1.0_100000102023092807")
+
+
+@pytest.mark.parametrize("auth", ["v1", "v2"])
+def test_the_six_task_queries_answer_from_the_real_task_services(sim, monkeypatch, auth):
+    """maintain/ob and ob/unfinish read the cluster's task service (the agent upgrade is a
+    cluster DAG); maintain/agent, agent/unfinish and maintain/agents read the agent's local one,
+    which holds no upgrade (4.2.6 / HEAD executor/task/dag.go)."""
+    sim.load_scenario(scenario(PROFILES[auth]))
+    client = client_for(sim, monkeypatch)
+    with pytest.raises(client_v1.OBShellHandleError) as e:
+        client.v1.get_agent_last_maintenance_dag()
+    assert "Agent is not under maintenance" in str(e.value.message)
+
+    dag = client.v1.upgrade_agent("4.2.0.0", "20240109191841.el7")
+    sim.advance(seconds=7)
+    assert [d.generic_id for d in client.v1.get_cluster_unfinished_dag()] == [dag.generic_id]
+    assert [d.generic_id for d in client.v1.get_unfinished_dags()] == [dag.generic_id]
+    assert client.v1.get_agent_unfinished_dag() == []
+    assert client.v1.get_all_agent_last_maintenance_dag() == []
+    # The server answers one DAG object; the SDK looks for `contents` and returns [] (real).
+    assert client.v1.get_ob_last_maintenance_dag() == []
+    with pytest.raises(client_v1.OBShellHandleError):
+        client.v1.get_agent_last_maintenance_dag()
+
+    done = client.v1.wait_dag_succeed(dag.generic_id)
+    assert done.state == "SUCCEED"
+    assert client.v1.get_unfinished_dags() == []
+    assert client.v1.get_cluster_unfinished_dag() == []
+    status = client.v1.get_status()
+    assert status.agent.identity == "CLUSTER AGENT"
+    assert client.v1.get_info().version == "4.2.0.0-20240109191841"
+
+
+@pytest.mark.parametrize("auth", ["v1", "v2"])
+def test_a_failed_check_is_finished_and_a_failed_upgrade_is_not(sim, monkeypatch, auth):
+    faults = "  faults:\n    fail_nodes:\n      - {dag: any, stage: 1, attempts: []}\n"
+    sim.load_scenario(scenario(PROFILES[auth], faults))
+    client = client_for(sim, monkeypatch)
+    with pytest.raises(TaskExecuteFailedError):
+        client.v1.upgrade_agent_check_sync("4.2.0.0", "20240109191841.el7")
+    assert client.v1.get_unfinished_dags() == []
+    dag = client.v1.upgrade_agent("4.2.0.0", "20240109191841.el7")
+    with pytest.raises(TaskExecuteFailedError):
+        client.v1.wait_dag_succeed(dag.generic_id)
+    assert [d.generic_id for d in client.v1.get_cluster_unfinished_dag()] == [dag.generic_id]

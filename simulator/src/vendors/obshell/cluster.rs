@@ -13,6 +13,8 @@ pub struct Server {
     pub ip: String,
     pub port: u16,
     pub sql_port: u16,
+    /// The observer's RPC port (`svr_port`).
+    pub rpc_port: u16,
     pub zone: usize,
     pub agent_up: bool,
     pub observer_up: bool,

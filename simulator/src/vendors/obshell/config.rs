@@ -112,6 +112,12 @@ pub struct ClusterConfig {
     /// 10.0.0.1..3, agent port 2886, SQL port 2881).
     #[serde(default = "default_zones")]
     pub zones: Vec<ZoneConfig>,
+    /// `cluster_name` and `cluster_id` (defaults `obcluster`, 1), as `GET /api/v1/ob/info`
+    /// reports them.
+    #[serde(default = "default_cluster_name")]
+    pub name: String,
+    #[serde(default = "default_cluster_id")]
+    pub id: u64,
 }
 
 impl Default for ClusterConfig {
@@ -123,8 +129,17 @@ impl Default for ClusterConfig {
             ob_release: default_ob_release(),
             arch: default_arch(),
             zones: default_zones(),
+            name: default_cluster_name(),
+            id: default_cluster_id(),
         }
     }
+}
+
+fn default_cluster_name() -> String {
+    "obcluster".into()
+}
+fn default_cluster_id() -> u64 {
+    1
 }
 
 fn default_agent_version() -> String {
@@ -148,8 +163,9 @@ fn default_zones() -> Vec<ZoneConfig> {
             name: format!("zone{i}"),
             servers: ServersConfig::List(vec![ServerConfig {
                 ip: format!("10.0.0.{i}"),
-                port: 2886,
-                sql_port: 2881,
+                port: default_port(),
+                sql_port: default_sql_port(),
+                rpc_port: default_rpc_port(),
             }]),
         })
         .collect()
@@ -182,8 +198,14 @@ pub struct ServerConfig {
     /// Observer SQL port (default 2881).
     #[serde(default = "default_sql_port")]
     pub sql_port: u16,
+    /// Observer RPC port (default 2882), `svr_port` in `DBA_OB_SERVERS`.
+    #[serde(default = "default_rpc_port")]
+    pub rpc_port: u16,
 }
 
+fn default_rpc_port() -> u16 {
+    2882
+}
 fn default_port() -> u16 {
     2886
 }

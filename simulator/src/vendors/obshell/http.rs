@@ -133,6 +133,7 @@ pub fn routes() -> Router<Sim> {
             ),
         )
         .route("/api/v1/secret", route(get(at!(Public, Endpoint::Secret))))
+        .route("/api/v1/ob/info", route(get(at!(P, Endpoint::ObInfo))))
         .route(
             "/api/v1/agent/upgrade",
             route(upgrade(Target::Agent, false)),

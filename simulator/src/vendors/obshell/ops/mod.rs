@@ -24,6 +24,7 @@ pub use upgrade::{Target, Upgrade};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Endpoint {
     Info,
+    ObInfo,
     Status,
     Secret,
     /// `POST /{agent,ob}/upgrade` and their `/check` (the flag).
@@ -50,6 +51,7 @@ pub struct Input<'a> {
 #[derive(Debug, Clone)]
 pub enum Operation {
     Info,
+    ObInfo,
     Status,
     Secret,
     Upgrade(Upgrade),
@@ -65,6 +67,7 @@ impl Operation {
         let task = |op: TaskOp| Ok(Self::Task(op));
         match endpoint {
             Endpoint::Info => Ok(Self::Info),
+            Endpoint::ObInfo => Ok(Self::ObInfo),
             Endpoint::Status => Ok(Self::Status),
             Endpoint::Secret => Ok(Self::Secret),
             Endpoint::Upgrade(target, check) => {
@@ -137,6 +140,7 @@ impl Operation {
     pub fn apply(&self, m: &mut Model, core: &mut Core) -> Result<Option<Value>, ObError> {
         match self {
             Self::Info => Ok(Some(agent::info(m, core))),
+            Self::ObInfo => Ok(Some(agent::ob_info(m))),
             Self::Status => Ok(Some(agent::status(m, core))),
             Self::Secret => Ok(Some(agent::secret(m))),
             Self::Upgrade(u) => {
