@@ -739,6 +739,7 @@ fn documented_5xx(body: &Value) -> bool {
 }
 
 mod ob_info;
+mod prechecks;
 mod task_queries;
 
 mod random_input {

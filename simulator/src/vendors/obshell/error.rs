@@ -325,10 +325,11 @@ impl ObError {
                 None,
                 text.clone(),
             ),
+            // 4.2.6 `upgrade_agent_check.go` `checkTargetVersionSupport`.
             (
                 400,
                 1001,
-                format!("Illegal argument: {}", lower_first(&text)),
+                format!("Illegal argument: target version {target} is not greater than current version {current}. Please verify if the params have been filled out correctly"),
             ),
         )
     }

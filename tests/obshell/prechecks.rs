@@ -1,0 +1,92 @@
+//! The pre-checks each profile really makes. `legacy` is obshell 4.2.6 (`737982a`): no agent or
+//! observer status before an agent upgrade, an OB upgrade or an OB check
+//! (`upgrade_agent_check.go` `preCheckForAgentUpgrade`, `upgrade_ob.go` `preCheckForObUpgrade`,
+//! `upgrade_ob_check.go` `preCheckForObUpgradeCheck`), package failures `ErrUnexpected`.
+//! `current` (HEAD) checks no status on `/ob/upgrade/check` either, and a missing target
+//! `oceanbase-ce` fails the upgrade_dep lookup first.
+
+use serde_json::json;
+
+use super::{current_sim, error_of, legacy_with};
+use crate::support::obshell::v2;
+use crate::support::send;
+
+const AGENT: &str = r#"{"version": "4.2.0.0", "release": "20240109191841.el7"}"#;
+const OB: &str =
+    r#"{"version": "4.2.1.1", "release": "101000062023110109.el7", "mode": "rolling"}"#;
+
+fn post(path: &str, body: &str) -> axum::http::Request<axum::body::Body> {
+    let v: serde_json::Value = serde_json::from_str(body).unwrap();
+    v2("POST", path, Some(&v))
+}
+
+#[tokio::test]
+async fn legacy_starts_upgrades_and_checks_whatever_the_agents_and_observers_say() {
+    let sim = legacy_with("\n  faults:\n    agents_down: [zone2]\n    observers_down: [zone3]");
+    for (path, body) in [
+        ("/api/v1/agent/upgrade/check", AGENT),
+        ("/api/v1/ob/upgrade/check", OB),
+        ("/api/v1/agent/upgrade", AGENT),
+    ] {
+        let r = send(&sim, post(path, body)).await;
+        assert_eq!(r.status, 200, "{path}: {}", r.text());
+        assert_eq!(r.json()["data"]["state"], "READY");
+    }
+    let sim = legacy_with("\n  faults:\n    observers_down: [zone3]");
+    let r = send(&sim, post("/api/v1/ob/upgrade", OB)).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+}
+
+#[tokio::test]
+async fn current_still_refuses_an_agent_upgrade_with_an_agent_down() {
+    let sim = current_sim("\n  faults:\n    agents_down: [zone2]");
+    let (status, e) = error_of(&send(&sim, post("/api/v1/agent/upgrade", AGENT)).await);
+    assert_eq!(
+        (status, e["errCode"].clone()),
+        (500, json!("Agent.Unavailable"))
+    );
+    // ... but its OB upgrade check does not look.
+    let r = send(&sim, post("/api/v1/ob/upgrade/check", OB)).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+}
+
+#[tokio::test]
+async fn a_missing_target_package_fails_the_ob_check_as_each_release_words_it() {
+    let body = r#"{"version": "4.3.0.0", "release": "1.el7"}"#;
+    let ce = "oceanbase-ce-4.3.0.0-1.el7.x86_64.rpm: record not found";
+    let r = send(&current_sim(""), post("/api/v1/ob/upgrade/check", body)).await;
+    assert_eq!(
+        error_of(&r),
+        (
+            500,
+            json!({"errCode": "Common.Unexpected", "message": format!("Unexpected error: {ce}")})
+        )
+    );
+    let r = send(&legacy_with(""), post("/api/v1/ob/upgrade/check", body)).await;
+    assert_eq!(
+        error_of(&r),
+        (
+            500,
+            json!({"code": 1002, "message": format!("Unexpected error: {ce}")})
+        )
+    );
+}
+
+#[tokio::test]
+async fn legacy_wraps_a_bad_upgrade_dir_of_an_ob_check_twice() {
+    let body =
+        r#"{"version": "4.2.1.1", "release": "101000062023110109.el7", "upgradeDir": "relative"}"#;
+    let (status, e) =
+        error_of(&send(&legacy_with(""), post("/api/v1/ob/upgrade/check", body)).await);
+    assert_eq!((status, e["code"].clone()), (500, json!(1002)));
+    let msg = e["message"].as_str().unwrap();
+    assert!(
+        msg.starts_with(
+            "Unexpected error: OcsAgentError: code = 1001, message = Illegal argument: "
+        ),
+        "{msg}"
+    );
+    let body = r#"{"version": "4.2.1.1", "release": "101000062023110109.el7", "mode": "rolling", "upgradeDir": "relative"}"#;
+    let (status, e) = error_of(&send(&legacy_with(""), post("/api/v1/ob/upgrade", body)).await);
+    assert_eq!((status, e["code"].clone()), (400, json!(1001)));
+}
