@@ -90,3 +90,34 @@ async fn legacy_wraps_a_bad_upgrade_dir_of_an_ob_check_twice() {
     let (status, e) = error_of(&send(&legacy_with(""), post("/api/v1/ob/upgrade", body)).await);
     assert_eq!((status, e["code"].clone()), (400, json!(1001)));
 }
+
+#[tokio::test]
+async fn legacy_has_no_node_operator_route_and_ignores_freeze_server() {
+    let sim = legacy_with("");
+    // gin's 404 comes before Verify: no credential needed to get it.
+    let r = send(&sim, crate::support::post_json("/api/v1/task/node/11", &json!({"operator": "PASS"}))).await;
+    assert_eq!(
+        error_of(&r),
+        (400, json!({"code": 1000, "message": "Bad request: 404 not found"}))
+    );
+    let body = r#"{"version": "4.2.1.1", "release": "101000062023110109.el7", "mode": "rolling", "freeze_server": true}"#;
+    let r = send(&sim, post("/api/v1/ob/upgrade", body)).await;
+    assert_eq!(r.json()["data"]["max_stage"], 30, "{}", r.text());
+    let r = send(&current_sim(""), post("/api/v1/ob/upgrade", body)).await;
+    assert_eq!(r.json()["data"]["max_stage"], 33, "{}", r.text());
+}
+
+#[tokio::test]
+async fn a_header_that_does_not_decrypt_is_10008_in_legacy() {
+    let req = axum::http::Request::builder()
+        .uri("/api/v1/task/dag/unfinish")
+        .header("X-OCS-Header", "bm90IHJzYQ==")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let r = send(&legacy_with(""), req).await;
+    assert_eq!(
+        error_of(&r),
+        (401, json!({"code": 10008, "message": "Verification failed: header decrypt failed"}))
+    );
+    assert_eq!(r.json()["traceId"], "");
+}

@@ -157,11 +157,9 @@ impl ObError {
                 Some(1),
                 format!("Decrypt http header failed: {detail}"),
             ),
-            (
-                401,
-                1,
-                format!("Verification failed: header decrypt failed: {detail}"),
-            ),
+            // 4.2.6 `api/common/middleware.go` `BodyDecrypt`: `Occurf(ErrUnauthorized, "header
+            // decrypt failed")`, the cause only logged.
+            (401, 10008, "Verification failed: header decrypt failed".into()),
         )
         .early()
     }

@@ -14,6 +14,7 @@ use axum::routing::{any, get, post, MethodRouter};
 use axum::Router;
 
 use super::auth;
+use super::config::Profile;
 use super::error::ObError;
 use super::model::{Model, VENDOR};
 use super::ops::{Endpoint, Input, Operation, Target, Which};
@@ -72,6 +73,12 @@ fn serve(
 ) -> Response {
     ex.run(|w| {
         let (core, m) = w.split::<Model>();
+        // 4.2.x routes no `POST /task/node/{id}` (`agent/api/task_handler.go`): gin's 404,
+        // before any auth.
+        if endpoint == Endpoint::OperateNode && m.profile == Profile::Legacy {
+            let stamp = Stamp::new(core, &raw.headers);
+            return ObError::route_not_found().render(m.profile, &stamp);
+        }
         let authed = match auth::authenticate(core, m, &raw, access == Access::Protected) {
             Ok(a) => a,
             Err(refused) => return refused,

@@ -227,7 +227,9 @@ fn create_ob_dag(
         (false, "ROLLING") => DagKind::ObRolling,
         _ => DagKind::ObStopService,
     };
-    m.create_dag(core, kind, &p.version, &p.release, p.freeze_server, None)
+    // 4.2.x's `ObUpgradeParam` has no `freeze_server` (`param/ob.go`): gin ignores the key.
+    let freeze = p.freeze_server && m.profile == Profile::Current;
+    m.create_dag(core, kind, &p.version, &p.release, freeze, None)
 }
 
 /// The target packages an OB upgrade needs that the store lacks.
