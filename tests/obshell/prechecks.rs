@@ -95,10 +95,17 @@ async fn legacy_wraps_a_bad_upgrade_dir_of_an_ob_check_twice() {
 async fn legacy_has_no_node_operator_route_and_ignores_freeze_server() {
     let sim = legacy_with("");
     // gin's 404 comes before Verify: no credential needed to get it.
-    let r = send(&sim, crate::support::post_json("/api/v1/task/node/11", &json!({"operator": "PASS"}))).await;
+    let r = send(
+        &sim,
+        crate::support::post_json("/api/v1/task/node/11", &json!({"operator": "PASS"})),
+    )
+    .await;
     assert_eq!(
         error_of(&r),
-        (400, json!({"code": 1000, "message": "Bad request: 404 not found"}))
+        (
+            400,
+            json!({"code": 1000, "message": "Bad request: 404 not found"})
+        )
     );
     let body = r#"{"version": "4.2.1.1", "release": "101000062023110109.el7", "mode": "rolling", "freeze_server": true}"#;
     let r = send(&sim, post("/api/v1/ob/upgrade", body)).await;
@@ -117,7 +124,32 @@ async fn a_header_that_does_not_decrypt_is_10008_in_legacy() {
     let r = send(&legacy_with(""), req).await;
     assert_eq!(
         error_of(&r),
-        (401, json!({"code": 10008, "message": "Verification failed: header decrypt failed"}))
+        (
+            401,
+            json!({"code": 10008, "message": "Verification failed: header decrypt failed"})
+        )
     );
     assert_eq!(r.json()["traceId"], "");
+}
+
+#[tokio::test]
+async fn legacy_is_v2_only_unless_the_scenario_brings_back_the_docs_x_ocs_auth() {
+    use crate::support::obshell::v1;
+    let r = send(
+        &legacy_with(""),
+        v1("GET", "/api/v1/task/dag/unfinish", None),
+    )
+    .await;
+    assert_eq!(
+        error_of(&r),
+        (
+            401,
+            json!({"code": 10008, "message": "Verification failed: header not found"})
+        )
+    );
+    let sim = legacy_with("\n  auth: [v1, v2]");
+    let info = send(&sim, crate::support::get("/api/v1/info")).await.json();
+    assert_eq!(info["data"]["supportedAuth"], json!(["v1", "v2"]));
+    let r = send(&sim, v1("GET", "/api/v1/task/dag/unfinish", None)).await;
+    assert_eq!(r.status, 200, "{}", r.text());
 }

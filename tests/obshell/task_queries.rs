@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use upgrade_sim::Sim;
 
 use super::{current_sim, legacy_with, start_agent_upgrade};
-use crate::support::obshell::{dag_operator, v1, v2};
+use crate::support::obshell::{dag_operator, v2};
 use crate::support::{default_sim, send, Reply};
 
 async fn query(sim: &Sim, path: &str) -> Reply {
@@ -121,7 +121,7 @@ async fn a_failed_check_is_finished_but_a_failed_upgrade_is_not() {
         legacy_with("\n  faults:\n    fail_nodes:\n      - {dag: any, stage: 1, attempts: []}");
     let check = send(
         &sim,
-        v1(
+        v2(
             "POST",
             "/api/v1/agent/upgrade/check",
             Some(&json!({"version": "4.2.0.0", "release": "20240109191841.el7"})),

@@ -1,7 +1,7 @@
 """The official obshell SDK (PyPI `obshell`), unchanged, against `upgrade-sim serve`.
 
-Each test loads a scenario (the default one with a version profile that makes the SDK pick v1
-or v2 auth), drives the upgrade through the SDK's own calls and waits with its own
+Each test loads a scenario (the default one with a version profile and the auth it offers,
+which decide whether the SDK picks v1 or v2), drives the upgrade through the SDK's own calls and waits with its own
 `wait_dag_succeed`; the SDK's sleeps step the virtual clock instead of waiting.
 """
 
@@ -20,15 +20,18 @@ from obshell.service.client_v1 import TaskExecuteFailedError
 
 DEFAULT = (pathlib.Path(__file__).parents[2] / "scenarios" / "default.yaml").read_text()
 
-# legacy: /api/v1/info offers [v1, v2] -> the SDK takes v1 (X-OCS-Auth);
-# current: [v2] -> X-OCS-Header hybrid encryption, errCode strings.
-PROFILES = {"v1": "legacy", "v2": "current"}
+# legacy is obshell 4.2.6: /api/v1/info offers ["v2"] -> the SDK signs X-OCS-Header, numeric codes;
+# legacy-v1 adds the 4.2.2 docs' X-OCS-Auth (auth: [v1, v2]) -> the SDK takes v1;
+# current is HEAD: ["v2"], errCode strings.
+PROFILES = {"legacy": ("legacy", "", "v2"), "legacy-v1": ("legacy", "  auth: [v1, v2]\n", "v1"),
+            "current": ("current", "", "v2")}
 
 FAIL_LOG = "ERROR: [Package.Check]: checksum of obshell-4.2.0.0-20240109191841.el7.x86_64.rpm does not match"
 
 
-def scenario(profile, faults=""):
-    text = DEFAULT.replace("version_profile: legacy", f"version_profile: {profile}")
+def scenario(name, faults=""):
+    profile, auth, _ = PROFILES[name]
+    text = DEFAULT.replace("version_profile: legacy\n", f"version_profile: {profile}\n{auth}")
     if faults:
         text = text.replace("  stage_durations:\n", faults + "  stage_durations:\n", 1)
     return text
@@ -41,16 +44,16 @@ def client_for(sim, monkeypatch):
     return ClientSet(url.hostname, url.port, PasswordAuth("sim-password"))
 
 
-@pytest.mark.parametrize("auth", ["v1", "v2"])
+@pytest.mark.parametrize("auth", list(PROFILES))
 def test_sdk_upgrades_the_agent_then_ob_rolling_and_waits_for_success(sim, monkeypatch, auth):
-    sim.load_scenario(scenario(PROFILES[auth]))
+    sim.load_scenario(scenario(auth))
     client = client_for(sim, monkeypatch)
 
     dag = client.v1.upgrade_agent("4.2.0.0", "20240109191841.el7")
     assert dag.max_stage == 9
     done = client.v1.wait_dag_succeed(dag.generic_id)
     assert done.state == "SUCCEED"
-    assert client.v1._get_auth().get_version() == AuthVersion(auth)
+    assert client.v1._get_auth().get_version() == AuthVersion(PROFILES[auth][2])
 
     dag = client.v1.upgrade_ob("4.2.1.1", "101000062023110109.el7", "ROLLING")
     assert dag.max_stage == 30
@@ -62,14 +65,14 @@ def test_sdk_upgrades_the_agent_then_ob_rolling_and_waits_for_success(sim, monke
     assert state["ob_version"] == "4.2.1.1-101000062023110109.el7"
 
 
-@pytest.mark.parametrize("auth", ["v1", "v2"])
+@pytest.mark.parametrize("auth", list(PROFILES))
 def test_a_failed_dag_carries_the_sub_task_log_and_retry_ends_succeed(sim, monkeypatch, auth):
     faults = (
         "  faults:\n"
         "    fail_nodes:\n"
         f"      - {{dag: agent, stage: 3, agent: \"10.0.0.2:2886\", log: \"{FAIL_LOG}\"}}\n"
     )
-    sim.load_scenario(scenario(PROFILES[auth], faults))
+    sim.load_scenario(scenario(auth, faults))
     client = client_for(sim, monkeypatch)
 
     dag = client.v1.upgrade_agent("4.2.0.0", "20240109191841.el7")
@@ -97,9 +100,9 @@ def test_a_bad_request_reaches_the_sdk_as_the_real_error(sim, monkeypatch):
     assert "Upgrade mode 'BOGUS' is not supported" in str(e.value.message)
 
 
-@pytest.mark.parametrize("auth", ["v1", "v2"])
+@pytest.mark.parametrize("auth", list(PROFILES))
 def test_get_ob_info_lists_the_agents_and_the_topology(sim, monkeypatch, auth):
-    sim.load_scenario(scenario(PROFILES[auth]))
+    sim.load_scenario(scenario(auth))
     client = client_for(sim, monkeypatch)
     info = client.v1.get_ob_info()
     assert [(a.ip, a.port, a.zone, a.identity) for a in info.agents] == [
@@ -115,12 +118,12 @@ def test_get_ob_info_lists_the_agents_and_the_topology(sim, monkeypatch, auth):
     assert (server.status, server.build_version) == ("ACTIVE", "4.2.1.0_100000102023092807")
 
 
-@pytest.mark.parametrize("auth", ["v1", "v2"])
+@pytest.mark.parametrize("auth", list(PROFILES))
 def test_the_six_task_queries_answer_from_the_real_task_services(sim, monkeypatch, auth):
     """maintain/ob and ob/unfinish read the cluster's task service (the agent upgrade is a
     cluster DAG); maintain/agent, agent/unfinish and maintain/agents read the agent's local one,
     which holds no upgrade (4.2.6 / HEAD executor/task/dag.go)."""
-    sim.load_scenario(scenario(PROFILES[auth]))
+    sim.load_scenario(scenario(auth))
     client = client_for(sim, monkeypatch)
     with pytest.raises(client_v1.OBShellHandleError) as e:
         client.v1.get_agent_last_maintenance_dag()
@@ -146,10 +149,10 @@ def test_the_six_task_queries_answer_from_the_real_task_services(sim, monkeypatc
     assert client.v1.get_info().version == "4.2.0.0-20240109191841"
 
 
-@pytest.mark.parametrize("auth", ["v1", "v2"])
+@pytest.mark.parametrize("auth", list(PROFILES))
 def test_a_failed_check_is_finished_and_a_failed_upgrade_is_not(sim, monkeypatch, auth):
     faults = "  faults:\n    fail_nodes:\n      - {dag: any, stage: 1, attempts: []}\n"
-    sim.load_scenario(scenario(PROFILES[auth], faults))
+    sim.load_scenario(scenario(auth, faults))
     client = client_for(sim, monkeypatch)
     with pytest.raises(TaskExecuteFailedError):
         client.v1.upgrade_agent_check_sync("4.2.0.0", "20240109191841.el7")

@@ -159,7 +159,11 @@ impl ObError {
             ),
             // 4.2.6 `api/common/middleware.go` `BodyDecrypt`: `Occurf(ErrUnauthorized, "header
             // decrypt failed")`, the cause only logged.
-            (401, 10008, "Verification failed: header decrypt failed".into()),
+            (
+                401,
+                10008,
+                "Verification failed: header decrypt failed".into(),
+            ),
         )
         .early()
     }

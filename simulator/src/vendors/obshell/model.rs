@@ -71,7 +71,7 @@ impl Model {
     pub fn new(c: &Config, core: &mut Core) -> Result<Self, Invalid> {
         let _ = core;
         let auth = c.auth.clone().unwrap_or_else(|| match c.version_profile {
-            Profile::Legacy => vec![AuthVersion::V1, AuthVersion::V2],
+            Profile::Legacy => vec![AuthVersion::V2],
             Profile::Current => vec![AuthVersion::V2],
         });
         if auth.is_empty() {
