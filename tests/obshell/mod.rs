@@ -735,6 +735,7 @@ fn documented_5xx(body: &Value) -> bool {
 
 mod ob_info;
 mod prechecks;
+mod rest_routes;
 mod task_queries;
 
 mod random_input {

@@ -73,9 +73,7 @@ fn serve(
 ) -> Response {
     ex.run(|w| {
         let (core, m) = w.split::<Model>();
-        // 4.2.x routes no `POST /task/node/{id}` (`agent/api/task_handler.go`): gin's 404,
-        // before any auth.
-        if endpoint == Endpoint::OperateNode && m.profile == Profile::Legacy {
+        if endpoint.only_current() && m.profile == Profile::Legacy {
             let stamp = Stamp::new(core, &raw.headers);
             return ObError::route_not_found().render(m.profile, &stamp);
         }
@@ -141,6 +139,12 @@ pub fn routes() -> Router<Sim> {
         )
         .route("/api/v1/secret", route(get(at!(Public, Endpoint::Secret))))
         .route("/api/v1/ob/info", route(get(at!(P, Endpoint::ObInfo))))
+        .route(
+            "/api/v1/agents/status",
+            route(get(at!(P, Endpoint::AgentsStatus))),
+        )
+        .route("/api/v1/task/dags/ob", route(list(Which::AllCluster)))
+        .route("/api/v1/task/dags/agent", route(list(Which::AllLocal)))
         .route(
             "/api/v1/agent/upgrade",
             route(upgrade(Target::Agent, false)),

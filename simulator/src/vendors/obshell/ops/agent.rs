@@ -5,7 +5,7 @@
 use serde_json::{Map, Value};
 
 use super::super::auth::public_key_b64;
-use super::super::cluster::build_number;
+use super::super::cluster::{build_number, Server};
 use super::super::config::Profile;
 use super::super::model::Model;
 use crate::kernel::Core;
@@ -42,9 +42,14 @@ pub fn info(m: &Model, core: &Core) -> Value {
     Value::Object(o)
 }
 
-/// `GET|POST /api/v1/status`.
+/// `GET|POST /api/v1/status`: the agent the client talks to.
 pub fn status(m: &Model, core: &Core) -> Value {
-    let s = m.master();
+    status_of(m, core, m.master())
+}
+
+/// One agent's `http.AgentStatus` (`lib/http/status.go`; `sqlPort` is HEAD's, omitted by
+/// 4.2.x).
+fn status_of(m: &Model, core: &Core, s: &Server) -> Value {
     let mut agent = Map::new();
     agent.insert("ip".into(), s.ip.clone().into());
     agent.insert("port".into(), s.port.into());
@@ -57,10 +62,26 @@ pub fn status(m: &Model, core: &Core) -> Value {
     o.insert("startAt".into(), start_at(core).into());
     o.insert("port".into(), s.port.into());
     o.insert("obState".into(), (if s.observer_up { 3 } else { 1 }).into());
+    if m.profile == Profile::Current {
+        o.insert("sqlPort".into(), s.sql_port.into());
+    }
     o.insert(
         "underMaintenance".into(),
         m.maintenance.holder().is_some().into(),
     );
+    Value::Object(o)
+}
+
+/// `GET /api/v1/agents/status` (4.2.6 and HEAD `api/info_handler.go` `GetAllAgentStatus`): a
+/// Go map from `ip:port` to each agent's status, in key order; an agent that does not answer
+/// its `/api/v1/status` is left out.
+pub fn agents_status(m: &Model, core: &Core) -> Value {
+    let mut up: Vec<&Server> = m.servers.iter().filter(|s| s.agent_up).collect();
+    up.sort_by_key(|s| s.addr());
+    let mut o = Map::new();
+    for s in up {
+        o.insert(s.addr(), status_of(m, core, s));
+    }
     Value::Object(o)
 }
 

@@ -31,6 +31,10 @@ pub enum Which {
     ObUnfinished,
     /// `/task/dag/agent/unfinish`: the local service's unfinished DAGs.
     AgentUnfinished,
+    /// `/task/dags/ob` (HEAD `GetAllClusterDags`): every cluster DAG.
+    AllCluster,
+    /// `/task/dags/agent` (HEAD `GetAllAgentDags`): every local DAG.
+    AllLocal,
 }
 
 /// A read or an operator of the task API, its ids resolved to indices.
@@ -117,7 +121,8 @@ fn list(m: &Model, core: &Core, which: Which, show: bool) -> Result<Value, ObErr
         // The real handler lists the agents' local DAGs only. (With none at all it would
         // dereference a nil DAG; a deployed agent always has its take-over or init DAG, so the
         // simulator answers the list the user would see, without upgrades: empty.)
-        Which::AllAgentsLast | Which::AgentUnfinished => contents(Vec::new()),
+        Which::AllAgentsLast | Which::AgentUnfinished | Which::AllLocal => contents(Vec::new()),
+        Which::AllCluster => contents(cluster.map(render).collect()),
         // `is_finished = false`, in id order.
         Which::Unfinished | Which::ObUnfinished => contents(
             cluster
