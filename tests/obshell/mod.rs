@@ -291,7 +291,7 @@ async fn every_bad_input_gets_the_real_status_and_code_per_profile() {
         (
             "agent: dir escapes",
             "/api/v1/agent/upgrade",
-            json!({"version": "4.2.0.0", "release": "20240109191841.el7", "upgradeDir": "/data/../etc"}),
+            json!({"version": "4.2.0.0", "release": "20240109191841.el7", "upgradeDir": "/data/../../etc"}),
         ),
         (
             "agent: release without a dot",

@@ -153,3 +153,35 @@ async fn legacy_is_v2_only_unless_the_scenario_brings_back_the_docs_x_ocs_auth()
     let r = send(&sim, v1("GET", "/api/v1/task/dag/unfinish", None)).await;
     assert_eq!(r.status, 200, "{}", r.text());
 }
+
+#[tokio::test]
+async fn dot_dot_is_refused_only_when_it_escapes_and_the_dir_is_checked_untrimmed() {
+    let with = |dir: &str| {
+        post(
+            "/api/v1/agent/upgrade/check",
+            &json!({"version": "4.2.0.0", "release": "20240109191841.el7", "upgradeDir": dir})
+                .to_string(),
+        )
+    };
+    let r = send(&legacy_with(""), with("/data/../tmp/up")).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = send(&current_sim(""), with("/../etc")).await;
+    assert_eq!(r.json()["error"]["message"], "Path '/../etc' is not valid: should not lead to directory traversal issues when joined with a generated parent path");
+    let r = send(&legacy_with(""), with(" /tmp")).await;
+    assert_eq!(
+        r.json()["error"]["message"],
+        "Illegal argument: path ' /tmp' should start with '/'"
+    );
+    let r = send(&legacy_with(""), with("   ")).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+}
+
+#[tokio::test]
+async fn agent_unavailable_joins_the_agents_with_commas() {
+    let sim = current_sim("\n  faults:\n    agents_down: [zone1, zone3]");
+    let (_, e) = error_of(&send(&sim, post("/api/v1/agent/upgrade", AGENT)).await);
+    assert_eq!(
+        e["message"],
+        "Agent 10.0.0.1:2886,10.0.0.3:2886 is not available"
+    );
+}

@@ -10,6 +10,17 @@ use serde_json::{Map, Value};
 use super::config::Profile;
 use super::wire::{envelope, Stamp, GO_ZERO_TIME};
 
+/// Why `utils.CheckPathValid` refused a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BadPath {
+    Relative,
+    Pattern,
+    Escapes,
+}
+
+/// The pattern as Go renders it in the message (its `\u4e00-\u9fa5` are the characters).
+const PATH_PATTERN: &str = "^[a-zA-Z0-9\u{4e00}-\u{9fa5}\\-_:@/\\.]*$";
+
 /// One rendering of an error.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Layout {
@@ -280,7 +291,23 @@ impl ObError {
         )
     }
 
-    pub fn invalid_path(path: &str, reason: &str) -> Self {
+    /// `utils.CheckPathValid`: HEAD's `ErrCommonInvalidPath` with its reason; 4.2.6's bare
+    /// errors, wrapped in `ErrIllegalArgument`.
+    pub fn invalid_path(path: &str, why: BadPath) -> Self {
+        let (reason, legacy) = match why {
+            BadPath::Relative => (
+                "should start with '/'".to_string(),
+                format!("path '{path}' should start with '/'"),
+            ),
+            BadPath::Pattern => (
+                format!("should match pattern {PATH_PATTERN}"),
+                format!("{path} is not matched"),
+            ),
+            BadPath::Escapes => (
+                "should not lead to directory traversal issues when joined with a generated parent path".to_string(),
+                format!("{path} is not a valid path"),
+            ),
+        };
         Self::new(
             (
                 400,
@@ -288,11 +315,7 @@ impl ObError {
                 None,
                 format!("Path '{path}' is not valid: {reason}"),
             ),
-            (
-                400,
-                1001,
-                format!("Illegal argument: path '{path}' is not valid: {reason}"),
-            ),
+            (400, 1001, format!("Illegal argument: {legacy}")),
         )
     }
 

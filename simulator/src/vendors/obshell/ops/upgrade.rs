@@ -104,25 +104,36 @@ pub fn bind(body: &[u8], ob: bool) -> Result<Params, ObError> {
     Ok(p)
 }
 
-/// `utils.CheckPathValid` on a trimmed `upgradeDir` (empty means the default dir).
+/// `checkUpgradeDir`: an `upgradeDir` that trims to nothing means the default; otherwise
+/// `utils.CheckPathValid` runs on the value as sent, untrimmed (4.2.6 `utils/path.go`, HEAD
+/// `ob/utils/path.go`): it must start with `/`, match the pattern, and not climb above the root
+/// it is joined to (so `..` is refused only when it escapes).
 fn check_dir(dir: &str) -> Result<(), ObError> {
-    let d = dir.trim();
-    if d.is_empty() {
+    use super::super::error::BadPath;
+    if dir.trim().is_empty() {
         return Ok(());
     }
-    if !d.starts_with('/') {
-        return Err(ObError::invalid_path(d, "must be an absolute path"));
+    if !dir.starts_with('/') {
+        return Err(ObError::invalid_path(dir, BadPath::Relative));
     }
-    let ok = d.chars().all(|c| {
+    let ok = dir.chars().all(|c| {
         c.is_ascii_alphanumeric()
             || matches!(c, '-' | '_' | ':' | '@' | '/' | '.')
             || ('\u{4e00}'..='\u{9fa5}').contains(&c)
     });
     if !ok {
-        return Err(ObError::invalid_path(d, "contains illegal characters"));
+        return Err(ObError::invalid_path(dir, BadPath::Pattern));
     }
-    if d.split('/').any(|seg| seg == "..") {
-        return Err(ObError::invalid_path(d, "must not contain '..'"));
+    let mut depth = 0i64;
+    for seg in dir.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => depth -= 1,
+            _ => depth += 1,
+        }
+        if depth < 0 {
+            return Err(ObError::invalid_path(dir, BadPath::Escapes));
+        }
     }
     Ok(())
 }
