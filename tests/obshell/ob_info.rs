@@ -57,3 +57,35 @@ async fn ob_info_follows_the_scenario_and_the_observers_health() {
         "ACTIVE"
     );
 }
+
+#[tokio::test]
+async fn an_agent_header_needs_an_agent_password_set() {
+    use crate::support::obshell::v2_header;
+    let agent_req = |sim_pw: &str| {
+        let (h, _) = v2_header(sim_pw, "1999999999", "/api/v1/ob/info", [7u8; 32], None);
+        axum::http::Request::builder()
+            .uri("/api/v1/ob/info")
+            .header("X-OCS-Agent-Header", h)
+            .body(axum::body::Body::empty())
+            .unwrap()
+    };
+    let sim = default_sim();
+    let info = send(&sim, get("/api/v1/info")).await.json();
+    assert_eq!(info["data"]["security"], false);
+    let r = send(&sim, agent_req("sim-password")).await;
+    assert_eq!(
+        (r.status.as_u16(), r.json()["error"]["message"].clone()),
+        (401, json!("Verification failed: agent password is not initialized, use oceanbase password to verify"))
+    );
+    let sim = legacy_with("\n  agent_password: agent-secret");
+    assert_eq!(
+        send(&sim, get("/api/v1/info")).await.json()["data"]["security"],
+        true
+    );
+    assert_eq!(send(&sim, agent_req("agent-secret")).await.status, 200);
+    let r = send(&sim, agent_req("sim-password")).await;
+    assert_eq!(
+        r.json()["error"]["message"],
+        "Verification failed: access denied: agent password is incorrect"
+    );
+}

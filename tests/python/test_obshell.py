@@ -11,6 +11,7 @@ import time
 from urllib.parse import urlparse
 
 import pytest
+import requests
 
 from obshell import ClientSet
 from obshell.auth.base import AuthVersion
@@ -161,3 +162,23 @@ def test_a_failed_check_is_finished_and_a_failed_upgrade_is_not(sim, monkeypatch
     with pytest.raises(TaskExecuteFailedError):
         client.v1.wait_dag_succeed(dag.generic_id)
     assert [d.generic_id for d in client.v1.get_cluster_unfinished_dag()] == [dag.generic_id]
+
+
+@pytest.mark.parametrize("auth", ["legacy", "current"])
+def test_an_agent_password_is_announced_and_checked(sim, monkeypatch, auth):
+    sim.load_scenario(scenario(auth).replace("  password: sim-password\n", "  password: sim-password\n  agent_password: agent-secret\n"))
+    url = urlparse(sim.url)
+    monkeypatch.setattr(client_v1, "time", types.SimpleNamespace(sleep=sim.virtual_sleep, time=time.time))
+    good = ClientSet(url.hostname, url.port, PasswordAuth("sim-password", agent_password="agent-secret"))
+    assert requests.get(sim.url + "/api/v1/info").json()["data"]["security"] is True
+    assert good.v1.get_ob_info().cluster.cluster_name == "obcluster"
+    bad = ClientSet(url.hostname, url.port, PasswordAuth("sim-password", agent_password="wrong"))
+    with pytest.raises(client_v1.OBShellHandleError) as e:
+        bad.v1.get_ob_info()
+    assert "agent password is incorrect" in str(e.value.message).lower()
+
+
+def test_without_an_agent_password_info_says_security_false(sim, monkeypatch):
+    sim.load_scenario(scenario("legacy"))
+    assert requests.get(sim.url + "/api/v1/info").json()["data"]["security"] is False
+    assert client_for(sim, monkeypatch).v1.get_ob_info().agents

@@ -47,12 +47,17 @@ pub struct Config {
     #[serde(default)]
     pub version_profile: Profile,
     /// Accepted auth schemes, in the order `/api/v1/info` offers them as `supportedAuth` (the
-    /// SDK takes the first it knows). Default: legacy `[v1, v2]`, current `[v2]`.
+    /// SDK takes the first it knows). Default `[v2]` (4.2.6 and HEAD); `[v1, v2]` adds the
+    /// 4.2.2 docs' `X-OCS-Auth` (legacy only).
     #[serde(default)]
     pub auth: Option<Vec<AuthVersion>>,
     /// The root@sys password every authenticated request must carry (default `sim-password`).
     #[serde(default = "default_password")]
     pub password: String,
+    /// The agent password (`obshell agent password`); default none. `/api/v1/info`'s
+    /// `security` says whether one is set, and `X-OCS-Agent-Header` is checked against it.
+    #[serde(default)]
+    pub agent_password: Option<String>,
     #[serde(default)]
     pub cluster: ClusterConfig,
     /// Packages already uploaded (default: none).
@@ -75,6 +80,7 @@ impl Default for Config {
             version_profile: Profile::default(),
             auth: None,
             password: default_password(),
+            agent_password: None,
             cluster: ClusterConfig::default(),
             packages: Vec::new(),
             stage_durations: StageDurations::default(),

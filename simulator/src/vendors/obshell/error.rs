@@ -224,6 +224,38 @@ impl ObError {
         )
     }
 
+    pub fn agent_password_not_set() -> Self {
+        Self::new(
+            (
+                401,
+                "Security.Authentication.AgentPasswordNotInitialized",
+                Some(10008),
+                "Agent password is not initialized".into(),
+            ),
+            (
+                401,
+                10008,
+                "Verification failed: agent password is not initialized, use oceanbase password to verify".into(),
+            ),
+        )
+    }
+
+    pub fn wrong_agent_password() -> Self {
+        Self::new(
+            (
+                401,
+                "Security.Authentication.IncorrectAgentPassword",
+                Some(10008),
+                "Agent password is incorrect".into(),
+            ),
+            (
+                401,
+                10008,
+                "Verification failed: access denied: agent password is incorrect".into(),
+            ),
+        )
+    }
+
     pub fn aes_length() -> Self {
         Self::new(
             (

@@ -34,7 +34,8 @@ pub fn info(m: &Model, core: &Core) -> Value {
     o.insert("identity".into(), "CLUSTER AGENT".into());
     o.insert("version".into(), m.agent_full_version().into());
     o.insert("isObproxyAgent".into(), false.into());
-    o.insert("security".into(), true.into());
+    // `security`: whether an agent password is set (`api/info_handler.go`).
+    o.insert("security".into(), m.agent_password.is_some().into());
     o.insert(
         "supportedAuth".into(),
         Value::from(m.auth.iter().map(|a| a.wire()).collect::<Vec<_>>()),
