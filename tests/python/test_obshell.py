@@ -182,3 +182,28 @@ def test_without_an_agent_password_info_says_security_false(sim, monkeypatch):
     sim.load_scenario(scenario("legacy"))
     assert requests.get(sim.url + "/api/v1/info").json()["data"]["security"] is False
     assert client_for(sim, monkeypatch).v1.get_ob_info().agents
+
+
+@pytest.mark.parametrize("auth", list(PROFILES))
+def test_the_sync_calls_and_the_task_reads(sim, monkeypatch, auth):
+    sim.load_scenario(scenario(auth))
+    client = client_for(sim, monkeypatch)
+    check = client.v1.upgrade_ob_check_sync("4.2.1.1", "101000062023110109.el7")
+    assert (check.state, check.max_stage) == ("SUCCEED", 6)
+    agent = client.v1.upgrade_agent_sync("4.2.0.0", "20240109191841.el7")
+    assert (agent.state, agent.max_stage) == ("SUCCEED", 9)
+    ob = client.v1.upgrade_ob_sync("4.2.1.1", "101000062023110109.el7", "STOPSERVICE")
+    assert (ob.state, ob.max_stage, ob.operator) == ("SUCCEED", 18, "RUN")
+
+    dag = client.v1.get_dag(ob.generic_id)
+    assert [n.name for n in dag.nodes][0] == "Check the python environment"
+    node = client.v1.get_node(dag.nodes[-1].generic_id)
+    assert (node.name, node.state) == ("Remove upgrade check task dir", "SUCCEED")
+    assert len(node.sub_tasks) == 3
+    task = client.v1.get_sub_task(node.sub_tasks[0].generic_id)
+    assert task.state == "SUCCEED" and task.execute_times == 1
+    assert task.execute_agent in {"10.0.0.1:2886", "10.0.0.2:2886", "10.0.0.3:2886"}
+    state = sim.state()["vendors"]["obshell"]
+    assert state["ob_version"] == "4.2.1.1-101000062023110109.el7"
+    # The last maintenance DAG of the cluster is the OB upgrade, now finished.
+    assert client.v1.get_unfinished_dags() == []
