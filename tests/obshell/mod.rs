@@ -6,9 +6,7 @@ use axum::http::Request;
 use serde_json::{json, Value};
 use upgrade_sim::Sim;
 
-use crate::support::obshell::{
-    dag_operator, post_raw_v1, v1, v2, v2_header, v2_with, PASSWORD, WALL,
-};
+use crate::support::obshell::{dag_operator, post_raw_v2, v2, v2_header, v2_with, PASSWORD, WALL};
 use crate::support::{default_sim, send, sim_from, Reply};
 
 /// The default scenario with the `current` profile (errCode strings, v2 only).
@@ -53,7 +51,7 @@ async fn the_agent_upgrade_sample_gets_the_samples_shape_and_data() {
     let sim = default_sim();
     let r = send(
         &sim,
-        post_raw_v1(
+        post_raw_v2(
             "/api/v1/agent/upgrade",
             &sample("upgrade-agent-request.doc.txt"),
         ),
@@ -72,7 +70,7 @@ async fn the_ob_upgrade_sample_gets_the_samples_shape_and_data() {
     let sim = default_sim();
     let r = send(
         &sim,
-        post_raw_v1("/api/v1/ob/upgrade", &sample("upgrade-ob-request.doc.txt")),
+        post_raw_v2("/api/v1/ob/upgrade", &sample("upgrade-ob-request.doc.txt")),
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.text());
@@ -87,7 +85,7 @@ async fn the_envelope_is_compact_go_json_in_the_real_key_order() {
     let sim = default_sim();
     let r = send(
         &sim,
-        post_raw_v1(
+        post_raw_v2(
             "/api/v1/agent/upgrade",
             &sample("upgrade-agent-request.doc.txt"),
         ),
@@ -127,7 +125,8 @@ async fn info_offers_the_profiles_auth_versions() {
     let legacy = send(&default_sim(), crate::support::get("/api/v1/info"))
         .await
         .json();
-    assert_eq!(legacy["data"]["supportedAuth"], json!(["v1", "v2"]));
+    // 4.2.6 `meta/agent.go` `NewAgentStatus`: always `["v2"]`.
+    assert_eq!(legacy["data"]["supportedAuth"], json!(["v2"]));
     let keys = keys_of(&legacy["data"]);
     assert_eq!(
         keys,
@@ -292,7 +291,7 @@ async fn every_bad_input_gets_the_real_status_and_code_per_profile() {
         (
             "agent: dir escapes",
             "/api/v1/agent/upgrade",
-            json!({"version": "4.2.0.0", "release": "20240109191841.el7", "upgradeDir": "/data/../etc"}),
+            json!({"version": "4.2.0.0", "release": "20240109191841.el7", "upgradeDir": "/data/../../etc"}),
         ),
         (
             "agent: release without a dot",
@@ -368,17 +367,13 @@ async fn every_bad_input_gets_the_real_status_and_code_per_profile() {
                 Value::String(s) => s.clone(),
                 other => other.to_string(),
             };
-            let req = if sim_of == 0 {
-                post_raw_v1(uri, &text)
-            } else {
-                v2_with(
-                    "POST",
-                    uri,
-                    (!text.is_empty()).then_some(text.as_bytes()),
-                    PASSWORD,
-                    "1999999999",
-                )
-            };
+            let req = v2_with(
+                "POST",
+                uri,
+                (!text.is_empty()).then_some(text.as_bytes()),
+                PASSWORD,
+                "1999999999",
+            );
             let r = send(&sim, req).await;
             let (status, error) = error_of(&r);
             if *name == "agent: missing package" && profile == "current" {
@@ -403,7 +398,7 @@ async fn rolling_needs_three_zones_and_observers_must_be_up() {
         json!({"version": "4.2.1.1", "release": "101000062023110109.el7", "mode": "ROLLING"});
     let r = send(
         &sim_from(&two),
-        v1("POST", "/api/v1/ob/upgrade", Some(&body)),
+        v2("POST", "/api/v1/ob/upgrade", Some(&body)),
     )
     .await;
     assert_eq!(
@@ -417,7 +412,7 @@ async fn rolling_needs_three_zones_and_observers_must_be_up() {
         json!({"version": "4.2.1.1", "release": "101000062023110109.el7", "mode": "stopservice"});
     let r = send(
         &sim_from(&two),
-        v1("POST", "/api/v1/ob/upgrade", Some(&stop)),
+        v2("POST", "/api/v1/ob/upgrade", Some(&stop)),
     )
     .await;
     assert_eq!(r.status, 200);
@@ -436,7 +431,7 @@ async fn rolling_needs_three_zones_and_observers_must_be_up() {
 async fn dag(sim: &Sim, id: &str) -> Value {
     send(
         sim,
-        v1(
+        v2(
             "GET",
             &format!("/api/v1/task/dag/{id}?show_details=True"),
             None,
@@ -449,7 +444,7 @@ async fn dag(sim: &Sim, id: &str) -> Value {
 
 async fn start_agent_upgrade(sim: &Sim) -> Value {
     let body = json!({"version": "4.2.0.0", "release": "20240109191841.el7"});
-    send(sim, v1("POST", "/api/v1/agent/upgrade", Some(&body)))
+    send(sim, v2("POST", "/api/v1/agent/upgrade", Some(&body)))
         .await
         .json()["data"]
         .clone()
@@ -513,7 +508,7 @@ async fn a_failed_node_fails_the_dag_holds_the_lock_and_retry_ends_succeed() {
 
     // The failed DAG keeps the maintenance lock.
     let ob = json!({"version": "4.2.1.1", "release": "101000062023110109.el7", "mode": "rolling"});
-    let locked = send(&sim, v1("POST", "/api/v1/ob/upgrade", Some(&ob))).await;
+    let locked = send(&sim, v2("POST", "/api/v1/ob/upgrade", Some(&ob))).await;
     assert_eq!(locked.status, 500);
     assert_eq!(locked.json()["error"]["code"], 2301);
 
@@ -528,7 +523,7 @@ async fn a_failed_node_fails_the_dag_holds_the_lock_and_retry_ends_succeed() {
     assert_eq!(ready["nodes"][2]["operator"], "RETRY");
     sim.run_until_idle().unwrap();
     assert_eq!(dag(&sim, "12").await["state"], "SUCCEED");
-    let after = send(&sim, v1("POST", "/api/v1/ob/upgrade", Some(&ob))).await;
+    let after = send(&sim, v2("POST", "/api/v1/ob/upgrade", Some(&ob))).await;
     assert_eq!(after.status, 200, "{}", after.text());
     assert_eq!(after.json()["data"]["id"], "13");
 }
@@ -637,7 +632,7 @@ async fn a_rolling_upgrade_goes_zone_by_zone_through_thirty_stages() {
     let sim = default_sim();
     let body =
         json!({"version": "4.2.1.1", "release": "101000062023110109.el7", "mode": "Rolling"});
-    let r = send(&sim, v1("POST", "/api/v1/ob/upgrade", Some(&body))).await;
+    let r = send(&sim, v2("POST", "/api/v1/ob/upgrade", Some(&body))).await;
     assert_eq!(r.json()["data"]["max_stage"], 30);
     sim.run_until_idle().unwrap();
     let d = dag(&sim, "12").await;
@@ -654,7 +649,7 @@ async fn a_rolling_upgrade_goes_zone_by_zone_through_thirty_stages() {
     let node_id = d["nodes"][14]["id"].as_str().unwrap().to_string();
     let node = send(
         &sim,
-        v1("GET", &format!("/api/v1/task/node/{node_id}"), None),
+        v2("GET", &format!("/api/v1/task/node/{node_id}"), None),
     )
     .await
     .json();
@@ -665,7 +660,7 @@ async fn a_rolling_upgrade_goes_zone_by_zone_through_thirty_stages() {
         .to_string();
     let task = send(
         &sim,
-        v1("GET", &format!("/api/v1/task/sub_task/{task_id}"), None),
+        v2("GET", &format!("/api/v1/task/sub_task/{task_id}"), None),
     )
     .await
     .json();
@@ -673,7 +668,7 @@ async fn a_rolling_upgrade_goes_zone_by_zone_through_thirty_stages() {
     // The real server panics on show_details=false for nodes.
     let r = send(
         &sim,
-        v1(
+        v2(
             "GET",
             &format!("/api/v1/task/node/{node_id}?show_details=false"),
             None,
@@ -713,7 +708,7 @@ async fn packages_can_be_uploaded_and_then_used() {
     assert_eq!(r.json()["data"]["Name"], "obshell");
     let up = send(
         &sim,
-        v1(
+        v2(
             "POST",
             "/api/v1/agent/upgrade",
             Some(&json!({"version": "4.3.0.0", "release": "100.el7"})),
@@ -737,6 +732,11 @@ fn documented_5xx(body: &Value) -> bool {
             .as_str()
             .is_some_and(|m| m.starts_with("Unexpected error: "))
 }
+
+mod ob_info;
+mod prechecks;
+mod rest_routes;
+mod task_queries;
 
 mod random_input {
     use super::*;
@@ -802,13 +802,7 @@ mod random_input {
                 let sim = if current { current_sim("") } else { default_sim() };
                 let (method, uri) = ROUTES[route];
                 let mut req = if authed {
-                    if current {
-                        v2_with(method, uri, (!body.is_empty()).then_some(body.as_bytes()), PASSWORD, "1999999999")
-                    } else {
-                        let mut r = post_raw_v1(uri, &body);
-                        *r.method_mut() = method.parse().unwrap();
-                        r
-                    }
+                    v2_with(method, uri, (!body.is_empty()).then_some(body.as_bytes()), PASSWORD, "1999999999")
                 } else {
                     Request::builder().method(method).uri(uri).body(Body::from(body.clone())).unwrap()
                 };
@@ -835,26 +829,26 @@ async fn scripted_run() -> (Vec<String>, String) {
     let body = json!({"version": "4.2.0.0", "release": "20240109191841.el7"});
     for req in [
         crate::support::get("/api/v1/info"),
-        v1("POST", "/api/v1/agent/upgrade", Some(&body)),
+        v2("POST", "/api/v1/agent/upgrade", Some(&body)),
     ] {
         replies.push(send(&sim, req).await.text());
     }
     sim.run_until_idle().unwrap();
     replies.push(
-        send(&sim, v1("GET", "/api/v1/task/dag/12", None))
+        send(&sim, v2("GET", "/api/v1/task/dag/12", None))
             .await
             .text(),
     );
     replies.push(send(&sim, dag_operator("RETRY")).await.text());
     sim.advance(7_000).unwrap();
     replies.push(
-        send(&sim, v1("GET", "/api/v1/task/dag/12", None))
+        send(&sim, v2("GET", "/api/v1/task/dag/12", None))
             .await
             .text(),
     );
     sim.run_until_idle().unwrap();
     replies.push(
-        send(&sim, v1("GET", "/api/v1/task/dag/12", None))
+        send(&sim, v2("GET", "/api/v1/task/dag/12", None))
             .await
             .text(),
     );

@@ -109,10 +109,22 @@ pub fn post_raw_v1(uri: &str, body: &str) -> Request<Body> {
     raw_v1("POST", uri, body)
 }
 
-/// `POST /api/v1/task/dag/12` (the first upgrade's DAG) with `operator`, v1-authenticated.
+/// `POST uri` v2-authenticated with a body sent as it is (AES-encrypted, as the SDK does).
+pub fn post_raw_v2(uri: &str, body: &str) -> Request<Body> {
+    v2_with(
+        "POST",
+        uri,
+        Some(body.as_bytes()),
+        PASSWORD,
+        &(WALL + 60).to_string(),
+    )
+}
+
+/// `POST /api/v1/task/dag/12` (the first upgrade's DAG) with `operator`, v2-authenticated
+/// (what both profiles offer).
 pub fn dag_operator(operator: &str) -> Request<Body> {
     let body = serde_json::json!({ "operator": operator });
-    v1("POST", "/api/v1/task/dag/12", Some(&body))
+    v2("POST", "/api/v1/task/dag/12", Some(&body))
 }
 
 /// A v2-authenticated request (AES-encrypted body), with a chosen password and expiry.

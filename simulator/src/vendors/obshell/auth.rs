@@ -220,6 +220,8 @@ fn check(
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let v2 = m.auth.contains(&AuthVersion::V2);
     let v1 = m.auth.contains(&AuthVersion::V1);
+    // `BodyDecrypt` prefers the agent header; `Verify` then checks it against the agent password.
+    let agent_header = v2 && text("x-ocs-agent-header").is_some();
     let v2_header = if v2 {
         text("x-ocs-agent-header").or_else(|| text("x-ocs-header"))
     } else {
@@ -270,6 +272,15 @@ fn check(
                 if now_s > ts {
                     return Err(ObError::expired());
                 }
+            }
+            // 4.2.6 `api/common/middleware.go` `VerifyObRouters` (a cluster agent, whose
+            // OceanBase password is set), `secure/auth.go` `VerifyAuth`.
+            if agent_header {
+                return match &m.agent_password {
+                    None => Err(ObError::agent_password_not_set()),
+                    Some(p) if *p == h.auth => Ok(plain),
+                    Some(_) => Err(ObError::wrong_agent_password()),
+                };
             }
             if h.auth != m.password {
                 return Err(ObError::wrong_password());

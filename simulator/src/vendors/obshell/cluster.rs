@@ -13,6 +13,8 @@ pub struct Server {
     pub ip: String,
     pub port: u16,
     pub sql_port: u16,
+    /// The observer's RPC port (`svr_port`).
+    pub rpc_port: u16,
     pub zone: usize,
     pub agent_up: bool,
     pub observer_up: bool,
@@ -146,10 +148,10 @@ impl Model {
         Ok(())
     }
 
-    /// The agents that are not RUNNING, as the pre-check lists them (`[a b]`).
+    /// The agents that are not RUNNING, as the pre-check lists them (`a,b`).
     pub fn agents_down(&self) -> Option<String> {
-        self.down(|s| s.agent_up, Server::addr, " ")
-            .map(|l| format!("[{l}]"))
+        // HEAD `upgrade_agent_check.go`: `strings.Join(unavailableAgents, ",")`.
+        self.down(|s| s.agent_up, Server::addr, ",")
     }
 
     /// The observers that are down, as the pre-check lists them (`a,b`).

@@ -48,12 +48,17 @@ pub struct Config {
     #[serde(default)]
     pub version_profile: Profile,
     /// Accepted auth schemes, in the order `/api/v1/info` offers them as `supportedAuth` (the
-    /// SDK takes the first it knows). Default: legacy `[v1, v2]`, current `[v2]`.
+    /// SDK takes the first it knows). Default `[v2]` (4.2.6 and HEAD); `[v1, v2]` adds the
+    /// 4.2.2 docs' `X-OCS-Auth` (legacy only).
     #[serde(default)]
     pub auth: Option<Vec<AuthVersion>>,
     /// The root@sys password every authenticated request must carry (default `sim-password`).
     #[serde(default = "default_password")]
     pub password: String,
+    /// The agent password (`obshell agent password`); default none. `/api/v1/info`'s
+    /// `security` says whether one is set, and `X-OCS-Agent-Header` is checked against it.
+    #[serde(default)]
+    pub agent_password: Option<String>,
     #[serde(default)]
     pub cluster: ClusterConfig,
     /// Packages already uploaded (default: none).
@@ -76,6 +81,7 @@ impl Default for Config {
             version_profile: Profile::default(),
             auth: None,
             password: default_password(),
+            agent_password: None,
             cluster: ClusterConfig::default(),
             packages: Vec::new(),
             stage_durations: StageDurations::default(),
@@ -113,6 +119,12 @@ pub struct ClusterConfig {
     /// 10.0.0.1..3, agent port 2886, SQL port 2881).
     #[serde(default = "default_zones")]
     pub zones: Vec<ZoneConfig>,
+    /// `cluster_name` and `cluster_id` (defaults `obcluster`, 1), as `GET /api/v1/ob/info`
+    /// reports them.
+    #[serde(default = "default_cluster_name")]
+    pub name: String,
+    #[serde(default = "default_cluster_id")]
+    pub id: u64,
 }
 
 impl Default for ClusterConfig {
@@ -124,8 +136,17 @@ impl Default for ClusterConfig {
             ob_release: default_ob_release(),
             arch: default_arch(),
             zones: default_zones(),
+            name: default_cluster_name(),
+            id: default_cluster_id(),
         }
     }
+}
+
+fn default_cluster_name() -> String {
+    "obcluster".into()
+}
+fn default_cluster_id() -> u64 {
+    1
 }
 
 fn default_agent_version() -> String {
@@ -149,8 +170,9 @@ fn default_zones() -> Vec<ZoneConfig> {
             name: format!("zone{i}"),
             servers: ServersConfig::List(vec![ServerConfig {
                 ip: format!("10.0.0.{i}"),
-                port: 2886,
-                sql_port: 2881,
+                port: default_port(),
+                sql_port: default_sql_port(),
+                rpc_port: default_rpc_port(),
             }]),
         })
         .collect()
@@ -183,8 +205,14 @@ pub struct ServerConfig {
     /// Observer SQL port (default 2881).
     #[serde(default = "default_sql_port")]
     pub sql_port: u16,
+    /// Observer RPC port (default 2882), `svr_port` in `DBA_OB_SERVERS`.
+    #[serde(default = "default_rpc_port")]
+    pub rpc_port: u16,
 }
 
+fn default_rpc_port() -> u16 {
+    2882
+}
 fn default_port() -> u16 {
     2886
 }

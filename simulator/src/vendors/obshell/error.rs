@@ -10,6 +10,17 @@ use serde_json::{Map, Value};
 use super::config::Profile;
 use super::wire::{envelope, Stamp, GO_ZERO_TIME};
 
+/// Why `utils.CheckPathValid` refused a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BadPath {
+    Relative,
+    Pattern,
+    Escapes,
+}
+
+/// The pattern as Go renders it in the message (its `\u4e00-\u9fa5` are the characters).
+const PATH_PATTERN: &str = "^[a-zA-Z0-9\u{4e00}-\u{9fa5}\\-_:@/\\.]*$";
+
 /// One rendering of an error.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Layout {
@@ -157,10 +168,12 @@ impl ObError {
                 Some(1),
                 format!("Decrypt http header failed: {detail}"),
             ),
+            // 4.2.6 `api/common/middleware.go` `BodyDecrypt`: `Occurf(ErrUnauthorized, "header
+            // decrypt failed")`, the cause only logged.
             (
                 401,
-                1,
-                format!("Verification failed: header decrypt failed: {detail}"),
+                10008,
+                "Verification failed: header decrypt failed".into(),
             ),
         )
         .early()
@@ -208,6 +221,38 @@ impl ObError {
         Self::unauthorized(
             "Security.Authentication.IncorrectOceanbasePassword",
             "OceanBase password is incorrect".into(),
+        )
+    }
+
+    pub fn agent_password_not_set() -> Self {
+        Self::new(
+            (
+                401,
+                "Security.Authentication.AgentPasswordNotInitialized",
+                Some(10008),
+                "Agent password is not initialized".into(),
+            ),
+            (
+                401,
+                10008,
+                "Verification failed: agent password is not initialized, use oceanbase password to verify".into(),
+            ),
+        )
+    }
+
+    pub fn wrong_agent_password() -> Self {
+        Self::new(
+            (
+                401,
+                "Security.Authentication.IncorrectAgentPassword",
+                Some(10008),
+                "Agent password is incorrect".into(),
+            ),
+            (
+                401,
+                10008,
+                "Verification failed: access denied: agent password is incorrect".into(),
+            ),
         )
     }
 
@@ -278,7 +323,23 @@ impl ObError {
         )
     }
 
-    pub fn invalid_path(path: &str, reason: &str) -> Self {
+    /// `utils.CheckPathValid`: HEAD's `ErrCommonInvalidPath` with its reason; 4.2.6's bare
+    /// errors, wrapped in `ErrIllegalArgument`.
+    pub fn invalid_path(path: &str, why: BadPath) -> Self {
+        let (reason, legacy) = match why {
+            BadPath::Relative => (
+                "should start with '/'".to_string(),
+                format!("path '{path}' should start with '/'"),
+            ),
+            BadPath::Pattern => (
+                format!("should match pattern {PATH_PATTERN}"),
+                format!("{path} is not matched"),
+            ),
+            BadPath::Escapes => (
+                "should not lead to directory traversal issues when joined with a generated parent path".to_string(),
+                format!("{path} is not a valid path"),
+            ),
+        };
         Self::new(
             (
                 400,
@@ -286,11 +347,7 @@ impl ObError {
                 None,
                 format!("Path '{path}' is not valid: {reason}"),
             ),
-            (
-                400,
-                1001,
-                format!("Illegal argument: path '{path}' is not valid: {reason}"),
-            ),
+            (400, 1001, format!("Illegal argument: {legacy}")),
         )
     }
 
@@ -325,10 +382,11 @@ impl ObError {
                 None,
                 text.clone(),
             ),
+            // 4.2.6 `upgrade_agent_check.go` `checkTargetVersionSupport`.
             (
                 400,
                 1001,
-                format!("Illegal argument: {}", lower_first(&text)),
+                format!("Illegal argument: target version {target} is not greater than current version {current}. Please verify if the params have been filled out correctly"),
             ),
         )
     }
@@ -440,6 +498,12 @@ impl ObError {
             ),
             (404, 2300, "Task not found: record not found".into()),
         )
+    }
+
+    /// `ErrTaskNotFound` (4.2.x) / `ErrTaskNotFoundWithReason` (HEAD) with the handler's reason.
+    pub fn task_not_found_because(reason: &str) -> Self {
+        let msg = format!("Task not found: {reason}");
+        Self::new((404, "Task.NotFound", None, msg.clone()), (404, 2300, msg))
     }
 
     pub fn invalid_id(id: &str, suffix: bool) -> Self {

@@ -14,6 +14,7 @@ use axum::routing::{any, get, post, MethodRouter};
 use axum::Router;
 
 use super::auth;
+use super::config::Profile;
 use super::error::ObError;
 use super::model::{Model, VENDOR};
 use super::ops::{Endpoint, Input, Operation, Target, Which};
@@ -72,6 +73,10 @@ fn serve(
 ) -> Response {
     ex.run(|w| {
         let (core, m) = w.split::<Model>();
+        if endpoint.only_current() && m.profile == Profile::Legacy {
+            let stamp = Stamp::new(core, &raw.headers);
+            return ObError::route_not_found().render(m.profile, &stamp);
+        }
         let authed = match auth::authenticate(core, m, &raw, access == Access::Protected) {
             Ok(a) => a,
             Err(refused) => return refused,
@@ -133,6 +138,13 @@ pub fn routes() -> Router<Sim> {
             ),
         )
         .route("/api/v1/secret", route(get(at!(Public, Endpoint::Secret))))
+        .route("/api/v1/ob/info", route(get(at!(P, Endpoint::ObInfo))))
+        .route(
+            "/api/v1/agents/status",
+            route(get(at!(P, Endpoint::AgentsStatus))),
+        )
+        .route("/api/v1/task/dags/ob", route(list(Which::AllCluster)))
+        .route("/api/v1/task/dags/agent", route(list(Which::AllLocal)))
         .route(
             "/api/v1/agent/upgrade",
             route(upgrade(Target::Agent, false)),

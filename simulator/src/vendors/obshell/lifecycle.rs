@@ -74,6 +74,18 @@ impl Dag {
         format!("1{}", self.dag_id)
     }
 
+    /// The server's `is_finished` column (`service/task/dag.go` `updateDagState`,
+    /// `updateDagOperator`): set when the DAG succeeds or is passed, and when it fails only if
+    /// it is not a maintenance DAG; RETRY and ROLLBACK clear it. So a failed or cancelled
+    /// upgrade (holding the lock) is unfinished, a failed check DAG is finished.
+    pub fn is_finished(&self) -> bool {
+        match self.state {
+            DagState::Succeed => true,
+            DagState::Failed => !self.maintenance,
+            _ => false,
+        }
+    }
+
     /// The index of the current node.
     pub fn current(&self) -> usize {
         self.stage - 1

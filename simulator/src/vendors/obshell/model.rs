@@ -38,11 +38,14 @@ pub struct Model {
     pub profile: Profile,
     pub auth: Vec<AuthVersion>,
     pub password: String,
+    pub agent_password: Option<String>,
     pub agent_version: String,
     pub agent_release: String,
     pub ob_version: String,
     pub ob_release: String,
     pub arch: String,
+    pub cluster_name: String,
+    pub cluster_id: u64,
     pub zones: Vec<String>,
     pub servers: Vec<Server>,
     pub packages: Vec<Package>,
@@ -69,7 +72,7 @@ impl Model {
     pub fn new(c: &Config, core: &mut Core) -> Result<Self, Invalid> {
         let _ = core;
         let auth = c.auth.clone().unwrap_or_else(|| match c.version_profile {
-            Profile::Legacy => vec![AuthVersion::V1, AuthVersion::V2],
+            Profile::Legacy => vec![AuthVersion::V2],
             Profile::Current => vec![AuthVersion::V2],
         });
         if auth.is_empty() {
@@ -104,6 +107,7 @@ impl Model {
                         ip: format!("10.{}.{}.{}", z + 1, (i + 1) / 256, (i + 1) % 256),
                         port: 2886,
                         sql_port: 2881,
+                        rpc_port: 2882,
                     })
                     .collect(),
                 ServersConfig::List(l) => l.clone(),
@@ -119,6 +123,7 @@ impl Model {
                     ip: s.ip,
                     port: s.port,
                     sql_port: s.sql_port,
+                    rpc_port: s.rpc_port,
                     zone: z,
                     agent_up: true,
                     observer_up: true,
@@ -172,11 +177,14 @@ impl Model {
             profile: c.version_profile,
             auth,
             password: c.password.clone(),
+            agent_password: c.agent_password.clone(),
             agent_version: cl.agent_version.clone(),
             agent_release: cl.agent_release.clone(),
             ob_version: cl.ob_version.clone(),
             ob_release: cl.ob_release.clone(),
             arch: cl.arch.clone(),
+            cluster_name: cl.name.clone(),
+            cluster_id: cl.id,
             zones,
             servers,
             next_pkg_id: packages.len() as u64 + 1,

@@ -1,9 +1,12 @@
-//! The public agent endpoints' operations: `GET /api/v1/info` (what the SDK negotiates auth
-//! from), `GET|POST /api/v1/status` and `GET /api/v1/secret` (the RSA public key).
+//! The agent endpoints' operations: `GET /api/v1/info` (what the SDK negotiates auth from),
+//! `GET|POST /api/v1/status`, `GET /api/v1/secret` (the RSA public key) and the authenticated
+//! `GET /api/v1/ob/info` (agents and cluster topology).
 
 use serde_json::{Map, Value};
 
 use super::super::auth::public_key_b64;
+use super::super::cluster::{build_number, Server};
+use super::super::config::Profile;
 use super::super::model::Model;
 use crate::kernel::Core;
 
@@ -31,7 +34,8 @@ pub fn info(m: &Model, core: &Core) -> Value {
     o.insert("identity".into(), "CLUSTER AGENT".into());
     o.insert("version".into(), m.agent_full_version().into());
     o.insert("isObproxyAgent".into(), false.into());
-    o.insert("security".into(), true.into());
+    // `security`: whether an agent password is set (`api/info_handler.go`).
+    o.insert("security".into(), m.agent_password.is_some().into());
     o.insert(
         "supportedAuth".into(),
         Value::from(m.auth.iter().map(|a| a.wire()).collect::<Vec<_>>()),
@@ -39,9 +43,14 @@ pub fn info(m: &Model, core: &Core) -> Value {
     Value::Object(o)
 }
 
-/// `GET|POST /api/v1/status`.
+/// `GET|POST /api/v1/status`: the agent the client talks to.
 pub fn status(m: &Model, core: &Core) -> Value {
-    let s = m.master();
+    status_of(m, core, m.master())
+}
+
+/// One agent's `http.AgentStatus` (`lib/http/status.go`; `sqlPort` is HEAD's, omitted by
+/// 4.2.x).
+fn status_of(m: &Model, core: &Core, s: &Server) -> Value {
     let mut agent = Map::new();
     agent.insert("ip".into(), s.ip.clone().into());
     agent.insert("port".into(), s.port.into());
@@ -54,10 +63,26 @@ pub fn status(m: &Model, core: &Core) -> Value {
     o.insert("startAt".into(), start_at(core).into());
     o.insert("port".into(), s.port.into());
     o.insert("obState".into(), (if s.observer_up { 3 } else { 1 }).into());
+    if m.profile == Profile::Current {
+        o.insert("sqlPort".into(), s.sql_port.into());
+    }
     o.insert(
         "underMaintenance".into(),
         m.maintenance.holder().is_some().into(),
     );
+    Value::Object(o)
+}
+
+/// `GET /api/v1/agents/status` (4.2.6 and HEAD `api/info_handler.go` `GetAllAgentStatus`): a
+/// Go map from `ip:port` to each agent's status, in key order; an agent that does not answer
+/// its `/api/v1/status` is left out.
+pub fn agents_status(m: &Model, core: &Core) -> Value {
+    let mut up: Vec<&Server> = m.servers.iter().filter(|s| s.agent_up).collect();
+    up.sort_by_key(|s| s.addr());
+    let mut o = Map::new();
+    for s in up {
+        o.insert(s.addr(), status_of(m, core, s));
+    }
     Value::Object(o)
 }
 
@@ -68,5 +93,63 @@ pub fn secret(m: &Model) -> Value {
     o.insert("ip".into(), s.ip.clone().into());
     o.insert("port".into(), s.port.into());
     o.insert("public_key".into(), public_key_b64().into());
+    Value::Object(o)
+}
+
+/// `GET /api/v1/ob/info` on a cluster agent (4.2.6 and HEAD `executor/ob/info.go`
+/// `getClusterAndAgentsInfo`, `param/obcluster.go` `ObInfoResp`): every agent of the cluster
+/// as `meta.AgentInstance`, and the cluster's id, name, `ob_version()` and its servers by zone
+/// (a Go map, so zones in key order), `build_version` the part of `BUILD_VERSION` before `-`.
+pub fn ob_info(m: &Model) -> Value {
+    let agents: Vec<Value> = m
+        .servers
+        .iter()
+        .map(|s| {
+            let mut a = Map::new();
+            a.insert("ip".into(), s.ip.clone().into());
+            a.insert("port".into(), s.port.into());
+            a.insert("zone".into(), m.zones[s.zone].clone().into());
+            a.insert("identity".into(), "CLUSTER AGENT".into());
+            a.insert("version".into(), m.agent_full_version().into());
+            Value::Object(a)
+        })
+        .collect();
+    let mut zones: Vec<usize> = (0..m.zones.len()).collect();
+    zones.sort_by(|&a, &b| m.zones[a].cmp(&m.zones[b]));
+    let build = format!("{}_{}", m.ob_version, build_number(&m.ob_release));
+    let mut topology = Map::new();
+    for z in zones {
+        let servers: Vec<Value> = m
+            .servers
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.zone == z)
+            .map(|(i, s)| {
+                let mut o = Map::new();
+                o.insert("svr_ip".into(), s.ip.clone().into());
+                o.insert("svr_port".into(), s.rpc_port.into());
+                o.insert("sql_port".into(), s.sql_port.into());
+                o.insert("agent_port".into(), s.port.into());
+                let rs = if i == 0 { "YES" } else { "NO" };
+                o.insert("with_rootserver".into(), rs.into());
+                let status = if s.observer_up { "ACTIVE" } else { "INACTIVE" };
+                o.insert("status".into(), status.into());
+                o.insert("build_version".into(), build.clone().into());
+                Value::Object(o)
+            })
+            .collect();
+        topology.insert(m.zones[z].clone(), Value::from(servers));
+    }
+    let mut cluster = Map::new();
+    cluster.insert("id".into(), m.cluster_id.into());
+    cluster.insert("name".into(), m.cluster_name.clone().into());
+    cluster.insert("version".into(), m.ob_version.clone().into());
+    cluster.insert("topology".into(), Value::Object(topology));
+    if m.profile == Profile::Current {
+        cluster.insert("is_shared_storage".into(), false.into());
+    }
+    let mut o = Map::new();
+    o.insert("agent_info".into(), Value::from(agents));
+    o.insert("obcluster_info".into(), Value::Object(cluster));
     Value::Object(o)
 }

@@ -24,6 +24,8 @@ pub use upgrade::{Target, Upgrade};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Endpoint {
     Info,
+    ObInfo,
+    AgentsStatus,
     Status,
     Secret,
     /// `POST /{agent,ob}/upgrade` and their `/check` (the flag).
@@ -35,6 +37,17 @@ pub enum Endpoint {
     OperateNode,
     GetSubTask,
     List(Which),
+}
+
+impl Endpoint {
+    /// Routes 4.2.6 does not have (`agent/api/task_handler.go`, `agent_route.go`): gin's 404
+    /// there, before any auth.
+    pub fn only_current(self) -> bool {
+        matches!(
+            self,
+            Self::OperateNode | Self::List(Which::AllCluster | Which::AllLocal)
+        )
+    }
 }
 
 /// A request's input: the path's `{id}`, the query and the (decrypted) body.
@@ -50,6 +63,8 @@ pub struct Input<'a> {
 #[derive(Debug, Clone)]
 pub enum Operation {
     Info,
+    ObInfo,
+    AgentsStatus,
     Status,
     Secret,
     Upgrade(Upgrade),
@@ -65,6 +80,8 @@ impl Operation {
         let task = |op: TaskOp| Ok(Self::Task(op));
         match endpoint {
             Endpoint::Info => Ok(Self::Info),
+            Endpoint::ObInfo => Ok(Self::ObInfo),
+            Endpoint::AgentsStatus => Ok(Self::AgentsStatus),
             Endpoint::Status => Ok(Self::Status),
             Endpoint::Secret => Ok(Self::Secret),
             Endpoint::Upgrade(target, check) => {
@@ -137,6 +154,8 @@ impl Operation {
     pub fn apply(&self, m: &mut Model, core: &mut Core) -> Result<Option<Value>, ObError> {
         match self {
             Self::Info => Ok(Some(agent::info(m, core))),
+            Self::ObInfo => Ok(Some(agent::ob_info(m))),
+            Self::AgentsStatus => Ok(Some(agent::agents_status(m, core))),
             Self::Status => Ok(Some(agent::status(m, core))),
             Self::Secret => Ok(Some(agent::secret(m))),
             Self::Upgrade(u) => {

@@ -8,23 +8,33 @@ use serde_json::Value;
 use super::super::dto;
 use super::super::error::ObError;
 use super::super::model::Model;
-use super::super::state::DagState;
-use super::super::templates::DagKind;
 use super::super::wire::contents;
 use crate::kernel::Core;
 
-/// Which DAGs a list query returns.
+/// Which DAGs a list query returns. The real agent keeps two task services: the cluster's (in
+/// OceanBase: every upgrade and check DAG, the agent upgrade included) and its own local one
+/// (sqlite: deploy, take-over, start/stop of its own observer). The simulated agents keep no
+/// local DAGs, so the local queries never show an upgrade (4.2.6 and HEAD
+/// `executor/task/dag.go`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Which {
-    /// `/task/dag/maintain/agent`: the last agent upgrade DAG.
+    /// `/task/dag/maintain/agent`: the local service's last maintenance DAG (404 with none).
     LastAgent,
-    /// `/task/dag/maintain/ob`: the last OB upgrade DAG.
+    /// `/task/dag/maintain/ob`: the cluster's last maintenance DAG, in any state, one object.
     LastOb,
-    /// `/task/dag/maintain/agents`: the last agent upgrade, as a list.
+    /// `/task/dag/maintain/agents`: every agent's local last maintenance DAG, as a list.
     AllAgentsLast,
+    /// `/task/dag/unfinish` on a cluster agent: every agent's local unfinished DAGs, then the
+    /// cluster's.
     Unfinished,
+    /// `/task/dag/ob/unfinish`: the cluster's unfinished DAGs.
     ObUnfinished,
+    /// `/task/dag/agent/unfinish`: the local service's unfinished DAGs.
     AgentUnfinished,
+    /// `/task/dags/ob` (HEAD `GetAllClusterDags`): every cluster DAG.
+    AllCluster,
+    /// `/task/dags/agent` (HEAD `GetAllAgentDags`): every local DAG.
+    AllLocal,
 }
 
 /// A read or an operator of the task API, its ids resolved to indices.
@@ -95,35 +105,30 @@ impl TaskOp {
 
 fn list(m: &Model, core: &Core, which: Which, show: bool) -> Result<Value, ObError> {
     let render = |i: usize| dto::dag(m, core, &m.dags[i], show, false);
-    let idx = 0..m.dags.len();
+    let cluster = 0..m.dags.len();
     Ok(match which {
-        Which::LastAgent | Which::LastOb => {
-            let agent = which == Which::LastAgent;
-            let last = idx
-                .rev()
-                .find(|&i| m.dags[i].kind.takes_lock() && m.dags[i].kind.is_agent() == agent)
-                .ok_or_else(ObError::task_not_found)?;
-            render(last)
-        }
-        Which::AllAgentsLast => contents(
-            idx.rev()
-                .find(|&i| m.dags[i].kind == DagKind::Agent)
-                .map(render)
-                .into_iter()
-                .collect(),
-        ),
-        Which::Unfinished | Which::ObUnfinished | Which::AgentUnfinished => contents(
-            idx.filter(|&i| {
-                let d = &m.dags[i];
-                d.state != DagState::Succeed
-                    && match which {
-                        Which::ObUnfinished => d.kind.is_ob(),
-                        Which::AgentUnfinished => d.kind.is_agent(),
-                        _ => true,
-                    }
-            })
+        // `FindLastMaintenanceDag`: `is_maintenance = true ORDER BY id DESC`, whatever its state.
+        Which::LastOb => cluster
+            .rev()
+            .find(|&i| m.dags[i].maintenance)
             .map(render)
-            .collect(),
+            .ok_or_else(|| ObError::task_not_found_because("Cluster is not under maintenance"))?,
+        Which::LastAgent => {
+            return Err(ObError::task_not_found_because(
+                "Agent is not under maintenance",
+            ))
+        }
+        // The real handler lists the agents' local DAGs only. (With none at all it would
+        // dereference a nil DAG; a deployed agent always has its take-over or init DAG, so the
+        // simulator answers the list the user would see, without upgrades: empty.)
+        Which::AllAgentsLast | Which::AgentUnfinished | Which::AllLocal => contents(Vec::new()),
+        Which::AllCluster => contents(cluster.map(render).collect()),
+        // `is_finished = false`, in id order.
+        Which::Unfinished | Which::ObUnfinished => contents(
+            cluster
+                .filter(|&i| !m.dags[i].is_finished())
+                .map(render)
+                .collect(),
         ),
     })
 }

@@ -104,25 +104,36 @@ pub fn bind(body: &[u8], ob: bool) -> Result<Params, ObError> {
     Ok(p)
 }
 
-/// `utils.CheckPathValid` on a trimmed `upgradeDir` (empty means the default dir).
+/// `checkUpgradeDir`: an `upgradeDir` that trims to nothing means the default; otherwise
+/// `utils.CheckPathValid` runs on the value as sent, untrimmed (4.2.6 `utils/path.go`, HEAD
+/// `ob/utils/path.go`): it must start with `/`, match the pattern, and not climb above the root
+/// it is joined to (so `..` is refused only when it escapes).
 fn check_dir(dir: &str) -> Result<(), ObError> {
-    let d = dir.trim();
-    if d.is_empty() {
+    use super::super::error::BadPath;
+    if dir.trim().is_empty() {
         return Ok(());
     }
-    if !d.starts_with('/') {
-        return Err(ObError::invalid_path(d, "must be an absolute path"));
+    if !dir.starts_with('/') {
+        return Err(ObError::invalid_path(dir, BadPath::Relative));
     }
-    let ok = d.chars().all(|c| {
+    let ok = dir.chars().all(|c| {
         c.is_ascii_alphanumeric()
             || matches!(c, '-' | '_' | ':' | '@' | '/' | '.')
             || ('\u{4e00}'..='\u{9fa5}').contains(&c)
     });
     if !ok {
-        return Err(ObError::invalid_path(d, "contains illegal characters"));
+        return Err(ObError::invalid_path(dir, BadPath::Pattern));
     }
-    if d.split('/').any(|seg| seg == "..") {
-        return Err(ObError::invalid_path(d, "must not contain '..'"));
+    let mut depth = 0i64;
+    for seg in dir.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => depth -= 1,
+            _ => depth += 1,
+        }
+        if depth < 0 {
+            return Err(ObError::invalid_path(dir, BadPath::Escapes));
+        }
     }
     Ok(())
 }
@@ -158,8 +169,11 @@ fn agent_upgrade(
     p: &Params,
     check: bool,
 ) -> Result<usize, ObError> {
-    if let Some(list) = m.agents_down() {
-        return Err(ObError::agent_unavailable(&list));
+    // 4.2.x (`upgrade_agent_check.go` `preCheckForAgentUpgrade`) checks no agent's status.
+    if m.profile == Profile::Current {
+        if let Some(list) = m.agents_down() {
+            return Err(ObError::agent_unavailable(&list));
+        }
     }
     check_target(p, false, &m.agent_full_version(), None)?;
     let mut missing = None;
@@ -191,10 +205,12 @@ fn ob_upgrade(m: &mut Model, core: &mut Core, p: &Params, check: bool) -> Result
         }
         Ok(())
     };
-    let legacy = m.profile == Profile::Legacy;
-    if legacy && !check {
-        // 4.2.x checked the mode right after the identity.
-        mode_check()?;
+    if m.profile == Profile::Legacy {
+        let mode = mode_check();
+        return legacy_ob_upgrade(m, core, p, check, mode);
+    }
+    if check {
+        return current_ob_check(m, core, p);
     }
     if let Some(list) = m.agents_down() {
         return Err(ObError::agent_unavailable(&list));
@@ -202,24 +218,109 @@ fn ob_upgrade(m: &mut Model, core: &mut Core, p: &Params, check: bool) -> Result
     if let Some(list) = m.observers_down() {
         return Err(ObError::observer_unavailable(&list));
     }
-    if !legacy && !check {
-        mode_check()?;
-    }
+    mode_check()?;
     check_target(p, true, &m.ob_full_version(), Some("4.2.0.0"))?;
-    let missing: Vec<String> = ["oceanbase-ce", "oceanbase-ce-libs"]
-        .iter()
-        .filter(|n| !m.has_package(n, &p.version, &p.release))
-        .map(|n| rpm_name(n, &p.version, &p.release, &m.arch))
-        .collect();
+    let missing = missing_ob_packages(m, p);
     if !missing.is_empty() {
         return Err(ObError::ob_packages_missing(&missing));
     }
-    let kind = match (check, mode.as_str()) {
+    create_ob_dag(m, core, p, check)
+}
+
+fn create_ob_dag(
+    m: &mut Model,
+    core: &mut Core,
+    p: &Params,
+    check: bool,
+) -> Result<usize, ObError> {
+    let kind = match (check, p.mode.to_uppercase().as_str()) {
         (true, _) => DagKind::ObCheck,
         (false, "ROLLING") => DagKind::ObRolling,
         _ => DagKind::ObStopService,
     };
-    m.create_dag(core, kind, &p.version, &p.release, p.freeze_server, None)
+    // 4.2.x's `ObUpgradeParam` has no `freeze_server` (`param/ob.go`): gin ignores the key.
+    let freeze = p.freeze_server && m.profile == Profile::Current;
+    m.create_dag(core, kind, &p.version, &p.release, freeze, None)
+}
+
+/// The target packages an OB upgrade needs that the store lacks.
+fn missing_ob_packages(m: &Model, p: &Params) -> Vec<String> {
+    ["oceanbase-ce", "oceanbase-ce-libs"]
+        .iter()
+        .filter(|n| !m.has_package(n, &p.version, &p.release))
+        .map(|n| rpm_name(n, &p.version, &p.release, &m.arch))
+        .collect()
+}
+
+/// HEAD `upgrade_ob_check.go` `preCheckForObUpgradeCheck`: identity, upgradeDir, packages
+/// (the target `oceanbase-ce` is looked up for its upgrade_dep YAML first, so its absence is a
+/// bare gorm error), python; no agent or observer status.
+fn current_ob_check(m: &mut Model, core: &mut Core, p: &Params) -> Result<usize, ObError> {
+    check_target(p, true, &m.ob_full_version(), Some("4.2.0.0"))?;
+    let missing = missing_ob_packages(m, p);
+    let ce = rpm_name("oceanbase-ce", &p.version, &p.release, &m.arch);
+    if missing.contains(&ce) {
+        return Err(ObError::unexpected(&format!("{ce}: record not found")));
+    }
+    if !missing.is_empty() {
+        return Err(ObError::ob_packages_missing(&missing));
+    }
+    create_ob_dag(m, core, p, true)
+}
+
+/// A 4.2.x OB upgrade or check (4.2.6 `upgrade_ob.go` `preCheckForObUpgrade`,
+/// `upgrade_ob_check.go` `checkForAllRequiredPkgs`): the mode and zone count (upgrade only,
+/// `ErrKnown`), the directory (`ErrIllegalArgument`; the check wraps it once more in
+/// `ErrUnexpected`), then the package checks, every failure `ErrUnexpected` (500, 1002) with the
+/// 4.2.x texts. No agent or observer status is checked.
+fn legacy_ob_upgrade(
+    m: &mut Model,
+    core: &mut Core,
+    p: &Params,
+    check: bool,
+    mode: Result<(), ObError>,
+) -> Result<usize, ObError> {
+    if !check {
+        mode?;
+    }
+    if let Err(e) = check_dir(&p.upgrade_dir) {
+        if !check {
+            return Err(e);
+        }
+        let inner = &e.legacy;
+        return Err(ObError::unexpected(&format!(
+            "OcsAgentError: code = {}, message = {}",
+            inner.code.unwrap_or(1001),
+            inner.message
+        )));
+    }
+    let fail = |text: String| Err(ObError::unexpected(&text));
+    if !p.release.contains('.') {
+        return fail(format!("release format {} is illegal", p.release));
+    }
+    let target = format!("{}-{}", p.version, build_number(&p.release));
+    if compare_versions(&target, "4.2.0.0") == std::cmp::Ordering::Less {
+        return fail(format!(
+            "unsupported version '{target}', the minimum supported version is '4.2.0.0'"
+        ));
+    }
+    let current = m.ob_full_version();
+    if compare_versions(&target, &current) != std::cmp::Ordering::Greater {
+        return fail(format!("target version {target} is not greater than current version {current}. Please verify if the params have been filled out correctly"));
+    }
+    let missing = missing_ob_packages(m, p);
+    let ce = rpm_name("oceanbase-ce", &p.version, &p.release, &m.arch);
+    if missing.contains(&ce) {
+        return fail(format!("{ce}: record not found"));
+    }
+    if !missing.is_empty() {
+        let each: Vec<String> = missing
+            .iter()
+            .map(|r| format!("{r}: record not found"))
+            .collect();
+        return fail(format!("[{}]", each.join(" ")));
+    }
+    create_ob_dag(m, core, p, check)
 }
 
 #[cfg(test)]
