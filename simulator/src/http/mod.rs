@@ -7,6 +7,7 @@ mod chaos;
 mod connection;
 mod listener;
 mod router;
+mod shape;
 mod tls;
 
 pub use listener::{serve, serve_on, ConnectionLimits, Listeners};
