@@ -62,6 +62,9 @@ enum Command {
         /// Seconds a request body may pause between two of its chunks.
         #[arg(long, default_value_t = 30)]
         body_timeout: u64,
+        /// On Ctrl-C or SIGTERM, seconds the requests in flight may take to finish.
+        #[arg(long, default_value_t = 5)]
+        grace: u64,
     },
     /// Validate a scenario file and report errors with line and column.
     CheckScenario { file: PathBuf },
@@ -118,6 +121,7 @@ fn main() -> ExitCode {
             header_timeout,
             idle_timeout,
             body_timeout,
+            grace,
         } => match serve(ServeArgs {
             admin_token,
             limits: upgrade_sim::server::ConnectionLimits {
@@ -125,6 +129,7 @@ fn main() -> ExitCode {
                 header_read: std::time::Duration::from_secs(header_timeout),
                 idle: std::time::Duration::from_secs(idle_timeout),
                 body_read: std::time::Duration::from_secs(body_timeout),
+                grace: std::time::Duration::from_secs(grace),
                 ..Default::default()
             },
             listen: (!tls_only).then_some(listen),
@@ -365,11 +370,29 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 println!("upgrade-sim listening on {url}");
             }
         }
-        upgrade_sim::server::serve_on(sim, listeners, async {
-            let _ = tokio::signal::ctrl_c().await;
-            tracing::info!("Ctrl-C: stopping");
-        })
-        .await?;
+        upgrade_sim::server::serve_on(sim, listeners, stop_signal()).await?;
         anyhow::Ok(())
     })
+}
+
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM, saying which.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let Ok(mut term) = signal(SignalKind::terminate()) else {
+            let _ = tokio::signal::ctrl_c().await;
+            tracing::info!("Ctrl-C: stopping");
+            return;
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => tracing::info!("Ctrl-C: stopping"),
+            _ = term.recv() => tracing::info!("SIGTERM: stopping"),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("Ctrl-C: stopping");
+    }
 }

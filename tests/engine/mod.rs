@@ -4,6 +4,7 @@ mod hostile;
 mod layering;
 mod one_lock;
 mod robustness;
+mod shutdown;
 mod wire_shapes;
 
 use serde_json::json;
