@@ -3,7 +3,6 @@
 mod hostile;
 mod layering;
 mod one_lock;
-mod robustness;
 mod shutdown;
 mod wire_shapes;
 

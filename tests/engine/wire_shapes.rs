@@ -259,3 +259,18 @@ async fn a_fleet_over_the_total_cap_is_refused_before_any_agent_is_built() {
         r.text()
     );
 }
+
+#[tokio::test]
+async fn an_unrouted_admin_method_gets_a_json_405_with_allow() {
+    let sim = default_sim();
+    let r = send(&sim, req("admin", "GET", "/_sim/clock/advance")).await;
+    assert_eq!(r.status, 405);
+    assert_eq!(r.headers["allow"], "POST");
+    assert!(
+        r.json()["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("GET is not a method of /_sim/clock/advance")),
+        "{}",
+        r.text()
+    );
+}

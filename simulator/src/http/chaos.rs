@@ -23,7 +23,9 @@ use crate::{registry, Sim};
 pub async fn vendor_requests(State(sim): State<Sim>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     if path.starts_with("/_sim") {
-        return next.run(req).await;
+        let method = req.method().clone();
+        let response = next.run(req).await;
+        return shape::admin_json_errors(method.as_str(), &path, response).await;
     }
     let vendor = registry::vendor_of_path(&path);
     let info = RequestInfo {

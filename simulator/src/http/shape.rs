@@ -5,12 +5,12 @@
 //! the body it lets through to the same limit, for bodies sent without a length; [`reshape`]
 //! takes what axum answered by itself (an unrouted method's empty 405, a path, query or body
 //! rejection's text/plain 400, 413, 415 or 422) and writes it again as the vendor's error, with
-//! axum's message and `Allow` header kept.
+//! axum's message kept.
 
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
 
 use crate::engine::{RequestInfo, World};
@@ -88,20 +88,23 @@ pub async fn message_of(response: Response) -> (Response, String) {
     (Response::from_parts(parts, Body::empty()), text)
 }
 
+/// What to say of an unrouted method. `Router::layer` wraps each route, so the `Allow` header
+/// axum adds to a 405 is set after this layer has run; the client still gets it.
+fn not_a_method(method: &str, path: &str) -> String {
+    format!("Method Not Allowed: {method} is not a method of {path} (the Allow header lists those that are)")
+}
+
 /// Axum's answer `axums` (with its text `message`), written again in the shape of the vendor
-/// that owns the request; an unrouted method keeps its `Allow` header.
+/// that owns the request.
 pub fn reshape(world: &mut World, info: &RequestInfo, axums: Response, message: &str) -> Response {
     let status = axums.status();
-    let allow = axums.headers().get(header::ALLOW).cloned();
-    let message = if status == StatusCode::METHOD_NOT_ALLOWED {
-        let allowed = allow
-            .as_ref()
-            .and_then(|a| a.to_str().ok())
-            .unwrap_or_default();
-        format!(
-            "Method Not Allowed: {} is not a method of {} (allowed: {allowed})",
-            info.method, info.path
-        )
+    let message = explain(status, &info.method, &info.path, message);
+    (info.render_error)(world, status, &message)
+}
+
+fn explain(status: StatusCode, method: &str, path: &str, message: &str) -> String {
+    if status == StatusCode::METHOD_NOT_ALLOWED {
+        not_a_method(method, path)
     } else if message.is_empty() {
         status
             .canonical_reason()
@@ -109,10 +112,17 @@ pub fn reshape(world: &mut World, info: &RequestInfo, axums: Response, message: 
             .to_string()
     } else {
         message.to_string()
-    };
-    let mut r = (info.render_error)(world, status, &message);
-    if let Some(allow) = allow {
-        r.headers_mut().insert(header::ALLOW, allow);
     }
-    r
+}
+
+/// The admin API's version of [`reshape`]: axum's own answers (an unrouted method's empty
+/// 405, a path or body rejection's text) become `{"error": "..."}`.
+pub async fn admin_json_errors(method: &str, path: &str, response: Response) -> Response {
+    if !is_axums_own(&response) {
+        return response;
+    }
+    let status = response.status();
+    let (_, message) = message_of(response).await;
+    let message = explain(status, method, path, &message);
+    (status, axum::Json(serde_json::json!({ "error": message }))).into_response()
 }
