@@ -65,6 +65,13 @@ enum Command {
         /// On Ctrl-C or SIGTERM, seconds the requests in flight may take to finish.
         #[arg(long, default_value_t = 5)]
         grace: u64,
+        /// Records every input (vendor requests, admin steps) to FILE and, when FILE exists,
+        /// replays it first: a rehearsal survives a restart with the same --scenario and --seed.
+        #[arg(long)]
+        state_file: Option<PathBuf>,
+        /// With --state-file, write the virtual time reached every this many virtual minutes.
+        #[arg(long, default_value_t = 5, requires = "state_file")]
+        checkpoint_minutes: u64,
     },
     /// Validate a scenario file and report errors with line and column.
     CheckScenario { file: PathBuf },
@@ -122,7 +129,11 @@ fn main() -> ExitCode {
             idle_timeout,
             body_timeout,
             grace,
+            state_file,
+            checkpoint_minutes,
         } => match serve(ServeArgs {
+            state_file,
+            checkpoint_ms: checkpoint_minutes.saturating_mul(60_000),
             admin_token,
             limits: upgrade_sim::server::ConnectionLimits {
                 max_connections,
@@ -300,6 +311,8 @@ fn rehearse(file: &std::path::Path, seed: Option<u64>, print_journal: bool) -> E
 }
 
 struct ServeArgs {
+    state_file: Option<PathBuf>,
+    checkpoint_ms: u64,
     admin_token: Option<String>,
     limits: upgrade_sim::server::ConnectionLimits,
     listen: Option<SocketAddr>,
@@ -339,10 +352,35 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     )?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
+        let state_file = match &args.state_file {
+            Some(path) => {
+                let (file, restored) = upgrade_sim::http::StateFile::open(&sim, path).await?;
+                if restored.inputs > 0 || restored.at_ms > 0 {
+                    println!(
+                        "upgrade-sim restored {} input(s) from {}, virtual time {}",
+                        restored.inputs,
+                        path.display(),
+                        upgrade_sim::kernel::clock::format_duration(restored.at_ms)
+                    );
+                }
+                let file = std::sync::Arc::new(file);
+                let (sim, every, f) = (sim.clone(), args.checkpoint_ms, file.clone());
+                tokio::spawn(async move {
+                    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+                    loop {
+                        tick.tick().await;
+                        f.checkpoint(&sim, every);
+                    }
+                });
+                Some(file)
+            }
+            None => None,
+        };
         let mut listeners = upgrade_sim::server::Listeners {
             limits: args.limits,
             app: upgrade_sim::http::AppOptions {
                 admin_token: args.admin_token.clone(),
+                state_file: state_file.clone(),
             },
             ..Default::default()
         };
@@ -370,7 +408,10 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 println!("upgrade-sim listening on {url}");
             }
         }
-        upgrade_sim::server::serve_on(sim, listeners, stop_signal()).await?;
+        upgrade_sim::server::serve_on(sim.clone(), listeners, stop_signal()).await?;
+        if let Some(file) = state_file {
+            file.checkpoint(&sim, 0);
+        }
         anyhow::Ok(())
     })
 }

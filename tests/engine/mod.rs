@@ -4,6 +4,7 @@ mod hostile;
 mod layering;
 mod one_lock;
 mod shutdown;
+mod state_file;
 mod wire_shapes;
 
 use serde_json::json;
