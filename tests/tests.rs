@@ -7,6 +7,7 @@ mod support;
 mod chaos;
 mod conformance;
 mod engine;
+mod fuzz;
 mod obshell;
 mod ota;
 mod schema;

@@ -66,6 +66,16 @@ enum Command {
         /// Seconds a request body may pause between two of its chunks.
         #[arg(long, default_value_t = 30)]
         body_timeout: u64,
+        /// On Ctrl-C or SIGTERM, seconds the requests in flight may take to finish.
+        #[arg(long, default_value_t = 5)]
+        grace: u64,
+        /// Records every input (vendor requests, admin steps) to FILE and, when FILE exists,
+        /// replays it first: a rehearsal survives a restart with the same --scenario and --seed.
+        #[arg(long)]
+        state_file: Option<PathBuf>,
+        /// With --state-file, write the virtual time reached every this many virtual minutes.
+        #[arg(long, default_value_t = 5, requires = "state_file")]
+        checkpoint_minutes: u64,
     },
     /// Validate a scenario file and report errors with line and column.
     CheckScenario { file: PathBuf },
@@ -166,13 +176,19 @@ fn main() -> ExitCode {
             header_timeout,
             idle_timeout,
             body_timeout,
+            grace,
+            state_file,
+            checkpoint_minutes,
         } => match serve(ServeArgs {
+            state_file,
+            checkpoint_ms: checkpoint_minutes.saturating_mul(60_000),
             admin_token,
             limits: upgrade_sim::server::ConnectionLimits {
                 max_connections,
                 header_read: std::time::Duration::from_secs(header_timeout),
                 idle: std::time::Duration::from_secs(idle_timeout),
                 body_read: std::time::Duration::from_secs(body_timeout),
+                grace: std::time::Duration::from_secs(grace),
                 ..Default::default()
             },
             listen: (!tls_only).then_some(listen),
@@ -358,6 +374,8 @@ fn rehearse(file: &std::path::Path, seed: Option<u64>, print_journal: bool) -> E
 }
 
 struct ServeArgs {
+    state_file: Option<PathBuf>,
+    checkpoint_ms: u64,
     admin_token: Option<String>,
     limits: upgrade_sim::server::ConnectionLimits,
     listen: Option<SocketAddr>,
@@ -398,10 +416,35 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     )?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
+        let state_file = match &args.state_file {
+            Some(path) => {
+                let (file, restored) = upgrade_sim::http::StateFile::open(&sim, path).await?;
+                if restored.inputs > 0 || restored.at_ms > 0 {
+                    println!(
+                        "upgrade-sim restored {} input(s) from {}, virtual time {}",
+                        restored.inputs,
+                        path.display(),
+                        upgrade_sim::kernel::clock::format_duration(restored.at_ms)
+                    );
+                }
+                let file = std::sync::Arc::new(file);
+                let (sim, every, f) = (sim.clone(), args.checkpoint_ms, file.clone());
+                tokio::spawn(async move {
+                    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+                    loop {
+                        tick.tick().await;
+                        f.checkpoint(&sim, every);
+                    }
+                });
+                Some(file)
+            }
+            None => None,
+        };
         let mut listeners = upgrade_sim::server::Listeners {
             limits: args.limits,
             app: upgrade_sim::http::AppOptions {
                 admin_token: args.admin_token.clone(),
+                state_file: state_file.clone(),
             },
             ..Default::default()
         };
@@ -432,11 +475,32 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 println!("upgrade-sim listening on {url}");
             }
         }
-        upgrade_sim::server::serve_on(sim, listeners, async {
-            let _ = tokio::signal::ctrl_c().await;
-            tracing::info!("Ctrl-C: stopping");
-        })
-        .await?;
+        upgrade_sim::server::serve_on(sim.clone(), listeners, stop_signal()).await?;
+        if let Some(file) = state_file {
+            file.checkpoint(&sim, 0);
+        }
         anyhow::Ok(())
     })
+}
+
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM, saying which.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let Ok(mut term) = signal(SignalKind::terminate()) else {
+            let _ = tokio::signal::ctrl_c().await;
+            tracing::info!("Ctrl-C: stopping");
+            return;
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => tracing::info!("Ctrl-C: stopping"),
+            _ = term.recv() => tracing::info!("SIGTERM: stopping"),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("Ctrl-C: stopping");
+    }
 }

@@ -13,30 +13,7 @@ use upgrade_sim::http::{router_with, AppOptions};
 use upgrade_sim::server::{serve_on, ConnectionLimits, Listeners};
 use upgrade_sim::Sim;
 
-use crate::support::{default_sim, get, post_json, send, sim_from, Reply};
-
-async fn call(app: &axum::Router, req: Request<Body>) -> Reply {
-    use http_body_util::BodyExt;
-    use tower::ServiceExt;
-    let r = app
-        .clone()
-        .oneshot(req)
-        .await
-        .unwrap_or_else(|e| match e {});
-    let status = r.status();
-    let headers = r.headers().clone();
-    let body = r
-        .into_body()
-        .collect()
-        .await
-        .map(|b| b.to_bytes().to_vec())
-        .unwrap_or_default();
-    Reply {
-        status,
-        headers,
-        body,
-    }
-}
+use crate::support::{call, default_sim, get, post_json, send, sim_from};
 
 #[tokio::test]
 async fn a_clock_step_past_the_range_is_refused_and_the_simulator_keeps_serving() {
@@ -167,6 +144,7 @@ async fn with_an_admin_token_the_admin_api_needs_it_and_vendors_do_not() {
         sim,
         AppOptions {
             admin_token: Some("t0ken".into()),
+            ..Default::default()
         },
     );
     let r = call(&app, get("/_sim/health")).await;

@@ -3,7 +3,9 @@
 mod hostile;
 mod layering;
 mod one_lock;
-mod robustness;
+mod shutdown;
+mod state_file;
+mod wire_shapes;
 
 use serde_json::json;
 

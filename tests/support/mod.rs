@@ -66,7 +66,13 @@ impl Reply {
 
 /// Sends one request to the app and reads the whole reply.
 pub async fn send(sim: &Sim, req: Request<Body>) -> Reply {
-    let resp: Response<Body> = router(sim.clone())
+    call(&router(sim.clone()), req).await
+}
+
+/// Sends one request to an app built some other way (`router_with`) and reads the reply.
+pub async fn call(app: &axum::Router, req: Request<Body>) -> Reply {
+    let resp: Response<Body> = app
+        .clone()
         .oneshot(req)
         .await
         .unwrap_or_else(|e| match e {});

@@ -225,7 +225,11 @@ impl Sim {
         info: &RequestInfo,
         handle: impl FnOnce(&mut World) -> Response,
     ) -> Response {
-        self.lock().exchange(info, handle)
+        let mut world = self.lock();
+        let arrived = self.arrival(&world);
+        let mut response = world.exchange(info, handle);
+        response.extensions_mut().insert(arrived);
+        response
     }
 }
 

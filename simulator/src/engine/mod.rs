@@ -16,7 +16,7 @@ pub use exchange::{
     plain_error, AbortConnection, ErrorRenderer, Exchange, Exchanged, RequestInfo, WireEffects,
 };
 pub use model::{AsAny, Refusal, VendorModel};
-pub use sim::{Blueprint, Sim, SimOptions, WorldGuard};
+pub use sim::{Arrived, Blueprint, Sim, SimOptions, WorldGuard};
 pub use world::{clock_json, EngineError, Setup, TimelineEvent, World};
 
 #[cfg(test)]

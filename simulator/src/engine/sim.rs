@@ -60,6 +60,19 @@ pub struct Sim {
     /// How many times the world has been locked: one per vendor request is the design, and a
     /// test holds it to that.
     acquisitions: Arc<AtomicU64>,
+    /// The order in which inputs (vendor requests, admin steps) reached the world: what a
+    /// state file replays them in.
+    arrivals: Arc<AtomicU64>,
+}
+
+/// When an input reached the world: its place in the order of arrivals, the virtual instant
+/// and the wall time. Vendor responses carry it as an extension (set under the request's one
+/// lock); `serve --state-file` records it.
+#[derive(Debug, Clone)]
+pub struct Arrived {
+    pub order: u64,
+    pub at_ms: Millis,
+    pub wall: chrono::DateTime<chrono::Utc>,
 }
 
 /// The world, locked, with its clock caught up.
@@ -99,6 +112,7 @@ impl Sim {
                 options,
             })),
             acquisitions: Arc::default(),
+            arrivals: Arc::default(),
         })
     }
 
@@ -196,6 +210,50 @@ impl Sim {
         }
         let now = inner.world.core.now();
         inner.driver.reanchor(now);
+    }
+
+    /// Stamps an arrival on the world as it stands (the lock is held by the caller).
+    pub(super) fn arrival(&self, world: &World) -> Arrived {
+        Arrived {
+            order: self.arrivals.fetch_add(1, Ordering::Relaxed),
+            at_ms: world.core.now(),
+            wall: world.core.wall.now(),
+        }
+    }
+
+    /// Stamps an input that is not a vendor request (an admin step) before it runs.
+    pub fn arrive(&self) -> Arrived {
+        let world = self.lock();
+        self.arrival(&world)
+    }
+
+    /// Continues the order of arrivals after `order` (a state file's last input).
+    pub fn arrivals_after(&self, order: u64) {
+        self.arrivals
+            .fetch_max(order.saturating_add(1), Ordering::Relaxed);
+    }
+
+    /// Replays part of an earlier run: moves virtual time to `at` (firing timers on the way,
+    /// journalling no step of its own, as the real-time driver would), re-anchors the driver
+    /// there, and pins the world's wall clock to `wall` (`None`: back to the simulator's own).
+    pub fn replay_to(
+        &self,
+        at: Millis,
+        wall: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<(), EngineError> {
+        let mut inner = self.raw_lock();
+        let result = if at > inner.world.core.now() {
+            inner.world.advance_to(at)
+        } else {
+            Ok(0)
+        };
+        let now = inner.world.core.now();
+        inner.driver.reanchor(now);
+        inner.world.core.wall = match wall {
+            Some(w) => WallClock::fixed(w),
+            None => inner.options.wall.clone(),
+        };
+        result.map(|_| ())
     }
 
     /// How many times the world has been locked since this simulator started.

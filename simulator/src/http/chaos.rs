@@ -14,6 +14,7 @@ use axum::response::Response;
 use bytes::Bytes;
 use http_body_util::BodyExt;
 
+use super::shape;
 use crate::engine::{Exchanged, RequestInfo, WireEffects};
 use crate::faults::Action;
 use crate::{registry, Sim};
@@ -22,7 +23,9 @@ use crate::{registry, Sim};
 pub async fn vendor_requests(State(sim): State<Sim>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     if path.starts_with("/_sim") {
-        return next.run(req).await;
+        let method = req.method().clone();
+        let response = next.run(req).await;
+        return shape::admin_json_errors(method.as_str(), &path, response).await;
     }
     let vendor = registry::vendor_of_path(&path);
     let info = RequestInfo {
@@ -37,17 +40,35 @@ pub async fn vendor_requests(State(sim): State<Sim>, mut req: Request, next: Nex
         ),
     };
     req.extensions_mut().insert(info.clone());
-    let response = next.run(req).await;
-    let (response, effects) = match response.extensions().get::<Exchanged>().cloned() {
-        Some(Exchanged(effects)) => (response, effects),
-        // Rejected before any handler reached the world (a method or body axum refused):
-        // admit and journal it now, once.
-        None => {
-            let r = sim.exchange(&info, |_| response);
-            let effects = r.extensions().get::<Exchanged>().cloned().map(|e| e.0);
-            (r, effects.unwrap_or_default())
+    if let Some(vendor) = vendor {
+        if let Err(shape::Early(status, message)) = shape::refuse_early(vendor, &mut req) {
+            let r = sim.exchange(&info, |w| (info.render_error)(w, status, &message));
+            return effects_of(r).await;
         }
+    }
+    let response = next.run(req).await;
+    if response.extensions().get::<Exchanged>().is_some() {
+        return effects_of(response).await;
+    }
+    // Rejected before any handler reached the world (a method, path, query or body axum
+    // refused): admit and journal it now, once, answered in the owning vendor's shape.
+    let r = if vendor.is_some() && shape::is_axums_own(&response) {
+        let (response, message) = shape::message_of(response).await;
+        sim.exchange(&info, |w| shape::reshape(w, &info, response, &message))
+    } else {
+        sim.exchange(&info, |_| response)
     };
+    effects_of(r).await
+}
+
+/// Carries out the wire effects an exchanged response travels with.
+async fn effects_of(response: Response) -> Response {
+    let effects = response
+        .extensions()
+        .get::<Exchanged>()
+        .cloned()
+        .map(|e| e.0)
+        .unwrap_or_default();
     on_the_wire(response, effects).await
 }
 

@@ -47,6 +47,9 @@ pub struct ConnectionLimits {
     pub max_connections: usize,
     /// How long a TLS handshake may take (10 s).
     pub tls_handshake: Duration,
+    /// On shutdown, how long requests in flight may take to finish before their connections
+    /// are dropped (5 s).
+    pub grace: Duration,
 }
 
 impl Default for ConnectionLimits {
@@ -57,6 +60,7 @@ impl Default for ConnectionLimits {
             body_read: Duration::from_secs(30),
             max_connections: 1024,
             tls_handshake: Duration::from_secs(10),
+            grace: Duration::from_secs(5),
         }
     }
 }
@@ -137,8 +141,8 @@ async fn accept(listener: Option<&TcpListener>) -> std::io::Result<(TcpStream, S
     }
 }
 
-/// Serves the app on every listener until `shutdown` resolves, then lets open connections
-/// finish (up to 5 s).
+/// Serves the app on every listener until `shutdown` resolves, then stops accepting and lets
+/// requests in flight finish within [`ConnectionLimits::grace`].
 pub async fn serve_on(
     sim: Sim,
     listeners: Listeners,
@@ -153,6 +157,8 @@ pub async fn serve_on(
         None => (None, None),
     };
     let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+    // Flipped when the grace period is over: every connection still open is dropped.
+    let (cut, _) = tokio::sync::watch::channel(false);
     let mut backoff = AcceptBackoff::new();
     loop {
         // At the connection cap, wait for one to close before accepting the next.
@@ -218,6 +224,7 @@ pub async fn serve_on(
                 continue;
             };
             let watcher = graceful.watcher();
+            let cut = cut.subscribe();
             tokio::spawn(async move {
                 let _permit = permit;
                 let handshake = tokio::time::timeout(limits.tls_handshake, acceptor.accept(io));
@@ -226,19 +233,46 @@ pub async fn serve_on(
                 };
                 let conn =
                     builder.serve_connection_with_upgrades(TokioIo::new(tls_stream), service);
-                let _ = watcher.watch(conn.into_owned()).await;
+                until_cut(watcher.watch(conn.into_owned()), cut).await;
             });
         } else {
             let conn = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
             let conn = graceful.watch(conn.into_owned());
+            let cut = cut.subscribe();
             tokio::spawn(async move {
                 let _permit = permit;
-                let _ = conn.await;
+                until_cut(conn, cut).await;
             });
         }
     }
-    let _ = tokio::time::timeout(Duration::from_secs(5), graceful.shutdown()).await;
+    // Stop accepting at once (new connections are refused, not queued), then let the requests
+    // in flight finish within the grace period; idle keep-alive connections close now.
+    drop(listeners.http);
+    drop(https);
+    let open = graceful.count();
+    if tokio::time::timeout(limits.grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "shutdown: requests still in flight after {:?}; their connections are dropped",
+            limits.grace
+        );
+        let _ = cut.send(true);
+        // Let the connection tasks see it and close their sockets.
+        tokio::task::yield_now().await;
+    } else if open > 0 {
+        tracing::info!("shutdown: {open} open connection(s) finished");
+    }
     Ok(())
+}
+
+/// Runs a connection until it ends or the grace period is over, whichever comes first.
+async fn until_cut(conn: impl Future, mut cut: tokio::sync::watch::Receiver<bool>) {
+    tokio::select! {
+        _ = conn => {}
+        _ = cut.wait_for(|c| *c) => {}
+    }
 }
 
 #[cfg(test)]

@@ -7,8 +7,11 @@ mod chaos;
 mod connection;
 mod listener;
 mod router;
+mod shape;
+mod state_file;
 mod tls;
 
 pub use listener::{serve, serve_on, ConnectionLimits, Listeners};
 pub use router::{router, router_with, AppOptions};
+pub use state_file::{Restored, StateFile};
 pub use tls::self_signed_tls;

@@ -14,11 +14,13 @@ use crate::engine::Exchange;
 use crate::{admin, registry, Sim};
 
 /// How the app guards its admin API.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct AppOptions {
     /// When set, every `/_sim/` request must carry `Authorization: Bearer <token>`
     /// (`serve --admin-token`, required to listen beyond loopback).
     pub admin_token: Option<String>,
+    /// `serve --state-file`: every input is recorded there as it arrives.
+    pub state_file: Option<std::sync::Arc<super::StateFile>>,
 }
 
 /// The application: vendors + admin + fallbacks + chaos + journalling.
@@ -28,12 +30,20 @@ pub fn router(sim: Sim) -> Router {
 
 /// The application, with its admin API guarded as `options` say.
 pub fn router_with(sim: Sim, options: AppOptions) -> Router {
+    let app = app(sim.clone(), options.admin_token);
+    match options.state_file {
+        Some(file) => app.layer(middleware::from_fn_with_state(
+            (sim, file),
+            super::state_file::record,
+        )),
+        None => app,
+    }
+}
+
+fn app(sim: Sim, admin_token: Option<String>) -> Router {
     Router::new()
         .merge(registry::routes())
-        .nest(
-            "/_sim",
-            admin::routes(admin::Guard::new(options.admin_token)),
-        )
+        .nest("/_sim", admin::routes(admin::Guard::new(admin_token)))
         .fallback(unknown_route)
         .layer(middleware::from_fn_with_state(
             sim.clone(),
