@@ -269,8 +269,8 @@ fn rehearse(file: &std::path::Path, seed: Option<u64>, print_journal: bool) -> E
         }
     };
     if print_journal {
-        for entry in sim.lock().core.journal.iter() {
-            println!("{}", serde_json::to_string(entry).unwrap_or_default());
+        for line in sim.lock().core.journal.lines() {
+            println!("{}", String::from_utf8_lossy(&line));
         }
     }
     let ended = upgrade_sim::kernel::clock::format_duration(outcome.ended_at_ms);

@@ -21,7 +21,7 @@ use super::model::Refusal;
 use super::sim::Sim;
 use super::world::World;
 use crate::faults::Action;
-use crate::kernel::EntryKind;
+use crate::kernel::RequestLine;
 
 /// Renders an error in a vendor's own shape (status, message), with the world at hand for the
 /// vendor's stamps (trace ids, virtual timestamps).
@@ -184,15 +184,13 @@ impl World {
 
     /// Journals a request with the status it got.
     fn journal_request(&mut self, info: &RequestInfo, status: StatusCode) {
-        self.core.record(
-            EntryKind::Request,
-            info.vendor,
-            "request",
-            None,
-            None,
-            json!({"method": info.method, "path": info.path, "query": info.query,
-                   "status": status.as_u16()}),
-        );
+        let line = RequestLine {
+            method: &info.method,
+            path: &info.path,
+            query: info.query.as_deref(),
+            status: status.as_u16(),
+        };
+        self.core.record_request(info.vendor, line);
     }
 
     /// The answer to a request that a fault or a refusal stopped.
