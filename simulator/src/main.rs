@@ -9,6 +9,11 @@ use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 use upgrade_sim::{Scenario, Sim, SimOptions};
 
+/// mimalloc rather than glibc's malloc: a request allocates and frees many small values, and
+/// glibc spent a third of the CPU of a 2 KB GET doing it (BENCHMARKS.md).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "upgrade-sim",
@@ -62,6 +67,10 @@ enum Command {
         /// Seconds a request body may pause between two of its chunks.
         #[arg(long, default_value_t = 30)]
         body_timeout: u64,
+        /// Also write every journal entry to FILE as JSON Lines (appended), so that a long run
+        /// loses nothing when the in-memory ring wraps.
+        #[arg(long, value_name = "FILE")]
+        journal_file: Option<PathBuf>,
     },
     /// Validate a scenario file and report errors with line and column.
     CheckScenario { file: PathBuf },
@@ -118,6 +127,7 @@ fn main() -> ExitCode {
             header_timeout,
             idle_timeout,
             body_timeout,
+            journal_file,
         } => match serve(ServeArgs {
             admin_token,
             limits: upgrade_sim::server::ConnectionLimits {
@@ -132,6 +142,7 @@ fn main() -> ExitCode {
             scenario,
             speed,
             seed,
+            journal_file,
         }) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -302,6 +313,7 @@ struct ServeArgs {
     scenario: Option<PathBuf>,
     speed: f64,
     seed: Option<u64>,
+    journal_file: Option<PathBuf>,
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
@@ -324,11 +336,24 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     };
     let name = scenario.name.clone();
     let speed = args.speed;
+    let journal = match &args.journal_file {
+        Some(path) => {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|e| anyhow::anyhow!("--journal-file {}: {e}", path.display()))?;
+            // Unbuffered: each entry is one write, so a killed process has lost nothing.
+            Some(upgrade_sim::kernel::Sink::new(file))
+        }
+        None => None,
+    };
     let sim = Sim::new(
         scenario,
         SimOptions {
             speed,
             seed: args.seed,
+            journal,
             ..SimOptions::default()
         },
     )?;

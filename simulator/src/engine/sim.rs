@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use serde_json::json;
 
 use super::world::{EngineError, World};
-use crate::kernel::{Driver, Millis, WallClock};
+use crate::kernel::{Driver, Millis, Sink, WallClock};
 
 /// What a world is built from. The engine only asks it for a seed and a world; the layer that
 /// made it (the scenario format) gets it back with [`Sim::blueprint`] and `into_any`.
@@ -34,6 +34,8 @@ pub struct SimOptions {
     /// Overrides the scenario's seed (`serve --seed N`).
     pub seed: Option<u64>,
     pub wall: WallClock,
+    /// Where every journal entry also goes, across resets and loads (`serve --journal-file`).
+    pub journal: Option<Sink>,
 }
 
 impl Default for SimOptions {
@@ -42,6 +44,7 @@ impl Default for SimOptions {
             speed: 0.0,
             seed: None,
             wall: WallClock::system(),
+            journal: None,
         }
     }
 }
@@ -89,7 +92,10 @@ impl Sim {
     /// A simulator on `blueprint` (a scenario, usually).
     pub fn new(blueprint: impl Blueprint, options: SimOptions) -> anyhow::Result<Self> {
         let seed = options.seed.unwrap_or(blueprint.seed());
-        let world = blueprint.build(seed, options.wall.clone())?;
+        let mut world = blueprint.build(seed, options.wall.clone())?;
+        if let Some(sink) = &options.journal {
+            world.core.journal.set_sink(sink.clone());
+        }
         let driver = Driver::new(options.speed, world.core.now());
         Ok(Self {
             inner: Arc::new(Mutex::new(Inner {
@@ -187,8 +193,11 @@ impl Sim {
     }
 
     /// Puts a freshly built world in force (and its blueprint, for a load).
-    fn swap(&self, world: World, blueprint: Option<Arc<dyn Blueprint>>) {
+    fn swap(&self, mut world: World, blueprint: Option<Arc<dyn Blueprint>>) {
         let mut inner = self.raw_lock();
+        if let Some(sink) = &inner.options.journal {
+            world.core.journal.set_sink(sink.clone());
+        }
         inner.world = world;
         if let Some(b) = blueprint {
             inner.options.seed = None;

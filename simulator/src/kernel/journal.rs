@@ -187,9 +187,11 @@ impl Sink {
         Self(Arc::new(Mutex::new(out)))
     }
 
-    fn write(&self, line: &[u8]) {
+    /// Writes one line (the caller's bytes and a newline) in one write.
+    fn write(&self, line: &mut Vec<u8>) {
+        line.push(b'\n');
         let mut out = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        if let Err(e) = out.write_all(line).and_then(|_| out.write_all(b"\n")) {
+        if let Err(e) = out.write_all(line) {
             tracing::warn!("the journal file could not be written: {e}");
         }
     }
@@ -242,7 +244,7 @@ impl Journal {
     /// Sends every entry to `sink` from now on, starting with those already in the ring.
     pub fn set_sink(&mut self, sink: Sink) {
         for r in &self.records {
-            sink.write(&self.line(r));
+            sink.write(&mut self.line(r));
         }
         self.sink = Some(sink);
     }
@@ -272,7 +274,7 @@ impl Journal {
         };
         self.next_seq += 1;
         if let Some(sink) = &self.sink {
-            sink.write(&self.line(&record));
+            sink.write(&mut self.line(&record));
         }
         if self.records.len() == self.capacity {
             self.records.pop_front();
@@ -608,5 +610,52 @@ mod tests {
             .collect();
         assert_eq!(last, want);
         assert_eq!(j.names.texts.len(), MAX_NAMES);
+    }
+
+    /// A `Write` whose bytes a test can read back.
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .map_err(|_| std::io::ErrorKind::Other)?
+                .extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_journal_file_gets_every_entry_even_those_the_ring_dropped() {
+        let mut j = Journal::new(2);
+        push(&mut j, "before/1");
+        let out = Shared::default();
+        j.set_sink(Sink::new(out.clone()));
+        for i in 0..4 {
+            push(&mut j, &format!("after/{i}"));
+        }
+        let text = String::from_utf8(out.0.lock().map(|b| b.clone()).unwrap_or_default());
+        let text = text.unwrap_or_default();
+        let resources: Vec<String> = text
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<Entry>(l)
+                    .map(|e| e.resource)
+                    .unwrap_or_default()
+            })
+            .collect();
+        assert_eq!(
+            resources,
+            ["before/1", "after/0", "after/1", "after/2", "after/3"]
+        );
+        let kept: Vec<String> = j
+            .lines()
+            .map(|l| String::from_utf8_lossy(&l).into_owned())
+            .collect();
+        assert_eq!(kept, text.lines().skip(3).collect::<Vec<_>>());
     }
 }
