@@ -353,10 +353,12 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         SimOptions {
             speed,
             seed: args.seed,
-            journal,
             ..SimOptions::default()
         },
     )?;
+    if let Some(sink) = journal {
+        sim.set_journal_sink(sink);
+    }
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
         let mut listeners = upgrade_sim::server::Listeners {

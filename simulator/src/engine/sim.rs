@@ -34,8 +34,6 @@ pub struct SimOptions {
     /// Overrides the scenario's seed (`serve --seed N`).
     pub seed: Option<u64>,
     pub wall: WallClock,
-    /// Where every journal entry also goes, across resets and loads (`serve --journal-file`).
-    pub journal: Option<Sink>,
 }
 
 impl Default for SimOptions {
@@ -44,7 +42,6 @@ impl Default for SimOptions {
             speed: 0.0,
             seed: None,
             wall: WallClock::system(),
-            journal: None,
         }
     }
 }
@@ -54,6 +51,8 @@ struct Inner {
     driver: Driver,
     blueprint: Arc<dyn Blueprint>,
     options: SimOptions,
+    /// Where every journal entry also goes, across resets and loads.
+    sink: Option<Sink>,
 }
 
 /// The handle the HTTP layer and tests hold. Cheap to clone.
@@ -92,10 +91,7 @@ impl Sim {
     /// A simulator on `blueprint` (a scenario, usually).
     pub fn new(blueprint: impl Blueprint, options: SimOptions) -> anyhow::Result<Self> {
         let seed = options.seed.unwrap_or(blueprint.seed());
-        let mut world = blueprint.build(seed, options.wall.clone())?;
-        if let Some(sink) = &options.journal {
-            world.core.journal.set_sink(sink.clone());
-        }
+        let world = blueprint.build(seed, options.wall.clone())?;
         let driver = Driver::new(options.speed, world.core.now());
         Ok(Self {
             inner: Arc::new(Mutex::new(Inner {
@@ -103,6 +99,7 @@ impl Sim {
                 driver,
                 blueprint: Arc::new(blueprint),
                 options,
+                sink: None,
             })),
             acquisitions: Arc::default(),
         })
@@ -195,7 +192,7 @@ impl Sim {
     /// Puts a freshly built world in force (and its blueprint, for a load).
     fn swap(&self, mut world: World, blueprint: Option<Arc<dyn Blueprint>>) {
         let mut inner = self.raw_lock();
-        if let Some(sink) = &inner.options.journal {
+        if let Some(sink) = &inner.sink {
             world.core.journal.set_sink(sink.clone());
         }
         inner.world = world;
@@ -205,6 +202,14 @@ impl Sim {
         }
         let now = inner.world.core.now();
         inner.driver.reanchor(now);
+    }
+
+    /// Sends every journal entry to `sink` from now on (those in the ring first), in this world
+    /// and every one a reset or a load builds (`serve --journal-file`).
+    pub fn set_journal_sink(&self, sink: Sink) {
+        let mut inner = self.raw_lock();
+        inner.world.core.journal.set_sink(sink.clone());
+        inner.sink = Some(sink);
     }
 
     /// How many times the world has been locked since this simulator started.
