@@ -9,6 +9,11 @@ use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 use upgrade_sim::{Scenario, Sim, SimOptions};
 
+/// mimalloc rather than glibc's malloc: a request allocates and frees many small values, and
+/// glibc spent a third of the CPU of a 2 KB GET doing it (BENCHMARKS.md).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "upgrade-sim",
@@ -76,6 +81,10 @@ enum Command {
         /// With --state-file, write the virtual time reached every this many virtual minutes.
         #[arg(long, default_value_t = 5, requires = "state_file")]
         checkpoint_minutes: u64,
+        /// Also write every journal entry to FILE as JSON Lines (appended), so that a long run
+        /// loses nothing when the in-memory ring wraps.
+        #[arg(long, value_name = "FILE")]
+        journal_file: Option<PathBuf>,
     },
     /// Validate a scenario file and report errors with line and column.
     CheckScenario { file: PathBuf },
@@ -179,6 +188,7 @@ fn main() -> ExitCode {
             grace,
             state_file,
             checkpoint_minutes,
+            journal_file,
         } => match serve(ServeArgs {
             state_file,
             checkpoint_ms: checkpoint_minutes.saturating_mul(60_000),
@@ -197,6 +207,7 @@ fn main() -> ExitCode {
             scenario,
             speed,
             seed,
+            journal_file,
         }) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -348,8 +359,8 @@ fn rehearse(file: &std::path::Path, seed: Option<u64>, print_journal: bool) -> E
         }
     };
     if print_journal {
-        for entry in sim.lock().core.journal.iter() {
-            println!("{}", serde_json::to_string(entry).unwrap_or_default());
+        for line in sim.lock().core.journal.lines() {
+            println!("{}", String::from_utf8_lossy(&line));
         }
     }
     let ended = upgrade_sim::kernel::clock::format_duration(outcome.ended_at_ms);
@@ -384,6 +395,7 @@ struct ServeArgs {
     scenario: Option<PathBuf>,
     speed: f64,
     seed: Option<u64>,
+    journal_file: Option<PathBuf>,
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
@@ -406,6 +418,18 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     };
     let name = scenario.name.clone();
     let speed = args.speed;
+    let journal = match &args.journal_file {
+        Some(path) => {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|e| anyhow::anyhow!("--journal-file {}: {e}", path.display()))?;
+            // Unbuffered: each entry is one write, so a killed process has lost nothing.
+            Some(upgrade_sim::kernel::Sink::new(file))
+        }
+        None => None,
+    };
     let sim = Sim::new(
         scenario,
         SimOptions {
@@ -414,6 +438,9 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
             ..SimOptions::default()
         },
     )?;
+    if let Some(sink) = journal {
+        sim.set_journal_sink(sink);
+    }
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
         let state_file = match &args.state_file {

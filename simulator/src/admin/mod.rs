@@ -217,14 +217,15 @@ async fn journal(
             )
         }
     };
-    let w = sim.lock();
-    let entries = w.core.journal.query(&q);
-    Json(json!({
-        "dropped": w.core.journal.dropped(),
-        "capacity": w.core.journal.capacity(),
-        "entries": entries,
-    }))
-    .into_response()
+    let body = sim.lock().core.journal.render(&q);
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
 }
 
 /// Whether reading a body failed because it was longer than the limit.

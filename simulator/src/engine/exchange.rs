@@ -9,6 +9,7 @@
 //! [`Exchange::run`] with a closure that gets `&mut World`; the closure is synchronous, so no
 //! lock is ever held across an `.await`.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{FromRef, FromRequestParts};
@@ -21,7 +22,7 @@ use super::model::Refusal;
 use super::sim::Sim;
 use super::world::World;
 use crate::faults::Action;
-use crate::kernel::EntryKind;
+use crate::kernel::RequestLine;
 
 /// Renders an error in a vendor's own shape (status, message), with the world at hand for the
 /// vendor's stamps (trace ids, virtual timestamps).
@@ -29,7 +30,8 @@ pub type ErrorRenderer = fn(&mut World, StatusCode, &str) -> Response;
 
 /// What the HTTP layer learned about a request before routing it: the vendor that owns its
 /// path (by name) and how that vendor writes an error. Set by the server's middleware as a
-/// request extension; [`Exchange`] reads it.
+/// request extension (behind an `Arc`, so that reaching it costs no copy); [`Exchange`] reads
+/// it.
 #[derive(Clone)]
 pub struct RequestInfo {
     /// The owning vendor's name, or "unknown".
@@ -184,15 +186,13 @@ impl World {
 
     /// Journals a request with the status it got.
     fn journal_request(&mut self, info: &RequestInfo, status: StatusCode) {
-        self.core.record(
-            EntryKind::Request,
-            info.vendor,
-            "request",
-            None,
-            None,
-            json!({"method": info.method, "path": info.path, "query": info.query,
-                   "status": status.as_u16()}),
-        );
+        let line = RequestLine {
+            method: &info.method,
+            path: &info.path,
+            query: info.query.as_deref(),
+            status: status.as_u16(),
+        };
+        self.core.record_request(info.vendor, line);
     }
 
     /// The answer to a request that a fault or a refusal stopped.
@@ -237,7 +237,7 @@ impl Sim {
 /// the [`Sim`]. It reads no body, so it can stand before any body extractor.
 pub struct Exchange {
     sim: Sim,
-    info: RequestInfo,
+    info: Arc<RequestInfo>,
 }
 
 impl Exchange {
@@ -262,9 +262,9 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let info = parts
             .extensions
-            .get::<RequestInfo>()
+            .get::<Arc<RequestInfo>>()
             .cloned()
-            .unwrap_or_else(|| RequestInfo::unowned(parts));
+            .unwrap_or_else(|| Arc::new(RequestInfo::unowned(parts)));
         Ok(Self {
             sim: Sim::from_ref(state),
             info,

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use serde_json::json;
 
 use super::world::{EngineError, World};
-use crate::kernel::{Driver, Millis, WallClock};
+use crate::kernel::{Driver, Millis, Sink, WallClock};
 
 /// What a world is built from. The engine only asks it for a seed and a world; the layer that
 /// made it (the scenario format) gets it back with [`Sim::blueprint`] and `into_any`.
@@ -51,6 +51,8 @@ struct Inner {
     driver: Driver,
     blueprint: Arc<dyn Blueprint>,
     options: SimOptions,
+    /// Where every journal entry also goes, across resets and loads.
+    sink: Option<Sink>,
 }
 
 /// The handle the HTTP layer and tests hold. Cheap to clone.
@@ -110,6 +112,7 @@ impl Sim {
                 driver,
                 blueprint: Arc::new(blueprint),
                 options,
+                sink: None,
             })),
             acquisitions: Arc::default(),
             arrivals: Arc::default(),
@@ -201,8 +204,11 @@ impl Sim {
     }
 
     /// Puts a freshly built world in force (and its blueprint, for a load).
-    fn swap(&self, world: World, blueprint: Option<Arc<dyn Blueprint>>) {
+    fn swap(&self, mut world: World, blueprint: Option<Arc<dyn Blueprint>>) {
         let mut inner = self.raw_lock();
+        if let Some(sink) = &inner.sink {
+            world.core.journal.set_sink(sink.clone());
+        }
         inner.world = world;
         if let Some(b) = blueprint {
             inner.options.seed = None;
@@ -254,6 +260,14 @@ impl Sim {
             None => inner.options.wall.clone(),
         };
         result.map(|_| ())
+    }
+
+    /// Sends every journal entry to `sink` from now on (those in the ring first), in this world
+    /// and every one a reset or a load builds (`serve --journal-file`).
+    pub fn set_journal_sink(&self, sink: Sink) {
+        let mut inner = self.raw_lock();
+        inner.world.core.journal.set_sink(sink.clone());
+        inner.sink = Some(sink);
     }
 
     /// How many times the world has been locked since this simulator started.

@@ -4,6 +4,7 @@
 //! this layer carries out what faults do on the wire: latency, a dropped connection (see
 //! [`AbortConnection`]), a truncated, garbled or dribbled body.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -28,7 +29,7 @@ pub async fn vendor_requests(State(sim): State<Sim>, mut req: Request, next: Nex
         return shape::admin_json_errors(method.as_str(), &path, response).await;
     }
     let vendor = registry::vendor_of_path(&path);
-    let info = RequestInfo {
+    let info = Arc::new(RequestInfo {
         vendor: vendor.map_or("unknown", |v| v.name),
         method: req.method().to_string(),
         query: req.uri().query().map(str::to_string),
@@ -38,7 +39,7 @@ pub async fn vendor_requests(State(sim): State<Sim>, mut req: Request, next: Nex
             |w, p| registry::error_for_path(w, p, axum::http::StatusCode::NOT_FOUND, p),
             |v| v.not_found,
         ),
-    };
+    });
     req.extensions_mut().insert(info.clone());
     if let Some(vendor) = vendor {
         if let Err(shape::Early(status, message)) = shape::refuse_early(vendor, &mut req) {

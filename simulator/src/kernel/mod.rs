@@ -18,7 +18,7 @@ use serde_json::Value;
 
 pub use clock::{parse_duration, Clock, Driver, Millis, WallClock, MAX_MILLIS, MAX_SPEED};
 pub use invalid::Invalid;
-pub use journal::{Entry, EntryKind, Journal, JournalQuery};
+pub use journal::{Entry, EntryKind, Journal, JournalQuery, RequestLine, Sink};
 pub use state::{table_allows, transition, Resource, StateMachine, StateTable};
 pub use timers::TimerQueue;
 
@@ -33,7 +33,8 @@ pub struct Core {
 }
 
 impl Core {
-    pub fn new(clock: Clock, journal: Journal, seed: u64, wall: WallClock) -> Self {
+    pub fn new(clock: Clock, mut journal: Journal, seed: u64, wall: WallClock) -> Self {
+        journal.set_epoch(&clock);
         Self {
             clock,
             journal,
@@ -75,19 +76,15 @@ impl Core {
         to: Option<String>,
         detail: Value,
     ) -> u64 {
-        let entry = Entry {
-            seq: 0,
-            at_ms: self.clock.now(),
-            at: self.clock.datetime().to_rfc3339(),
-            wall: self.wall.now().to_rfc3339(),
-            kind,
-            vendor: vendor.to_string(),
-            resource: resource.to_string(),
-            from,
-            to,
-            detail,
-        };
-        self.journal.push(entry)
+        let names = (vendor, resource, from.as_deref(), to.as_deref());
+        let (now, wall) = (self.clock.now(), self.wall.now());
+        self.journal.push_value(now, wall, kind, names, &detail)
+    }
+
+    /// Appends a request entry (resource "request"; its method, path, query and status).
+    pub fn record_request(&mut self, vendor: &str, request: RequestLine<'_>) -> u64 {
+        let (now, wall) = (self.clock.now(), self.wall.now());
+        self.journal.push_request(now, wall, vendor, request)
     }
 
     /// Records that something happened that is not a transition.
