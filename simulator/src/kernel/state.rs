@@ -87,6 +87,24 @@ impl Core {
         let resource = r.resource();
         transition(self, R::VENDOR, &resource, r.state_mut(), to, detail);
     }
+
+    /// Moves `r` where its state's table sends `op`, journalling the move; an operation that
+    /// leaves the state as it was journals nothing. Callers ask the table first (a client gets
+    /// the vendor's refusal), so an operation the table does not permit here is a simulator
+    /// bug: it panics, naming the resource, the operation and the state.
+    pub fn apply<R>(&mut self, r: &mut R, op: <R::State as StateTable>::Op, detail: Value)
+    where
+        R: Resource,
+        R::State: StateTable,
+    {
+        let from = *r.state_mut();
+        let Some(to) = from.next(op) else {
+            panic!("illegal {op:?} of {} {} in {from}", R::VENDOR, r.resource())
+        };
+        if to != from {
+            self.set_state(r, to, detail);
+        }
+    }
 }
 
 #[cfg(test)]

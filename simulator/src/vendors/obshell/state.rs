@@ -184,19 +184,8 @@ where
     R: Resource,
     R::State: StateTable,
 {
-    let from = *r.state_mut();
-    let to = from.next(op).unwrap_or_else(|| {
-        panic!(
-            "illegal operation on {} {}: {op:?} in {from}",
-            R::VENDOR,
-            r.resource()
-        )
-    });
-    if to != from {
-        core.set_state(r, to, detail);
-    }
+    core.apply(r, op, detail);
 }
-
 /// What a DAG, node or sub task is doing: running forward, or one of the operators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Operator {

@@ -218,9 +218,5 @@ fn step<R: Resource>(core: &mut Core, r: &mut R, op: <R::State as StateTable>::O
 where
     R::State: StateTable,
 {
-    let from = *r.state_mut();
-    let Some(to) = from.next(op) else {
-        panic!("illegal {op:?} of {VENDOR} {}: it is {from}", r.resource());
-    };
-    core.set_state(r, to, detail);
+    core.apply(r, op, detail);
 }

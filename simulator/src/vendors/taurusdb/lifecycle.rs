@@ -380,17 +380,8 @@ where
     R: Resource,
     R::State: StateTable,
 {
-    let from = *r.state_mut();
-    let to = from.next(op).unwrap_or_else(|| {
-        panic!(
-            "illegal move of {} {}: {op:?} in {from}",
-            R::VENDOR,
-            r.resource()
-        )
-    });
-    core.set_state(r, to, detail);
+    core.apply(r, op, detail);
 }
-
 /// The virtual instant the next maintenance window opens (now, if it is open).
 fn next_window_start(core: &Core, now: Millis, (start, end): (u32, u32)) -> Millis {
     let t = core.clock.datetime_at(now).with_timezone(&Utc);

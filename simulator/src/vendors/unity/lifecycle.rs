@@ -81,13 +81,8 @@ fn move_by<R: Resource>(core: &mut Core, r: &mut R, op: <R::State as StateTable>
 where
     R::State: StateTable,
 {
-    let from = *r.state_mut();
-    let Some(to) = from.next(op) else {
-        panic!("illegal {op:?} of unity {} in {from}", r.resource())
-    };
-    core.set_state(r, to, detail);
+    core.apply(r, op, detail);
 }
-
 impl Session {
     /// percentComplete: the share of task time done, 100 once completed.
     pub fn percent(&self, now: Millis) -> u64 {
