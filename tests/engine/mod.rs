@@ -5,6 +5,7 @@ mod layering;
 mod one_lock;
 mod shutdown;
 mod state_file;
+mod vendor_sources;
 mod wire_shapes;
 
 use serde_json::json;

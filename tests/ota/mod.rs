@@ -716,39 +716,3 @@ async fn an_injected_http_fault_uses_the_ota_error_body() {
         json!({"status": 429, "code": "RATE_LIMITED", "message": "slow down", "field": null})
     );
 }
-
-/// Every file under `dir` whose name ends in `.rs`, recursively.
-fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
-        let path = entry.map(|e| e.path()).unwrap_or_default();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|x| x == "rs") {
-            out.push(path);
-        }
-    }
-}
-
-#[test]
-fn no_ota_source_takes_the_world_lock_itself() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("simulator/src/vendors/ota");
-    let mut files = Vec::new();
-    rust_files(&dir, &mut files);
-    assert!(files.len() > 5, "{files:?}");
-    let locking: Vec<String> = files
-        .iter()
-        .flat_map(|f| {
-            let text = std::fs::read_to_string(f).unwrap_or_default();
-            text.lines()
-                .enumerate()
-                .filter(|(_, l)| l.contains(".lock()"))
-                .map(|(n, l)| format!("{}:{}: {}", f.display(), n + 1, l.trim()))
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    assert!(
-        locking.is_empty(),
-        "an ota handler reaches the world through Exchange::run, once per request:\n{}",
-        locking.join("\n")
-    );
-}

@@ -8,7 +8,6 @@ mod errors;
 mod filters;
 mod properties;
 mod signing;
-mod sources;
 mod tasks;
 mod upgrade;
 

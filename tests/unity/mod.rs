@@ -5,7 +5,6 @@
 mod around;
 mod metadata;
 mod properties;
-mod sources;
 mod statuses;
 
 use axum::body::Body;
