@@ -5,7 +5,6 @@
 //! format, the admin API, the server) asks the registry.
 
 use axum::extract::DefaultBodyLimit;
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Router;
 use serde::de::MapAccess;
@@ -222,19 +221,6 @@ pub fn models(sections: &Sections, core: &mut Core) -> Result<Vec<Box<dyn Vendor
         Box::new(taurusdb::Model::from_config(&sections.taurusdb)?),
         Box::new(unity::Model::build(&sections.unity, core)?),
     ])
-}
-
-/// An error in the shape of the vendor that owns `path` (a generic `{"error"}` otherwise).
-pub fn error_for_path(
-    world: &mut World,
-    path: &str,
-    status: StatusCode,
-    message: &str,
-) -> Response {
-    match vendor_of_path(path) {
-        Some(v) => (v.render_error)(world, status, message),
-        None => crate::engine::plain_error(world, status, message),
-    }
 }
 
 /// The credentials a client needs for each vendor, in the conformance harness's

@@ -53,7 +53,7 @@ impl RequestInfo {
             path: parts.uri.path().to_string(),
             query: parts.uri.query().map(str::to_string),
             render_error: plain_error,
-            not_found: |w, path| plain_error(w, StatusCode::NOT_FOUND, &format!("no route {path}")),
+            not_found: plain_not_found,
         }
     }
 }
@@ -61,6 +61,11 @@ impl RequestInfo {
 /// `{"error": message}`: the shape of an error no vendor owns.
 pub fn plain_error(_: &mut World, status: StatusCode, message: &str) -> Response {
     (status, axum::Json(json!({"error": message}))).into_response()
+}
+
+/// `{"error": "no route PATH"}`: the 404 of a path no vendor owns.
+pub fn plain_not_found(w: &mut World, path: &str) -> Response {
+    plain_error(w, StatusCode::NOT_FOUND, &format!("no route {path}"))
 }
 
 /// What remains to do on the wire once the answer exists.

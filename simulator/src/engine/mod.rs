@@ -13,7 +13,8 @@ mod sim;
 mod world;
 
 pub use exchange::{
-    plain_error, AbortConnection, ErrorRenderer, Exchange, Exchanged, RequestInfo, WireEffects,
+    plain_error, plain_not_found, AbortConnection, ErrorRenderer, Exchange, Exchanged, RequestInfo,
+    WireEffects,
 };
 pub use model::{AsAny, Refusal, VendorModel};
 pub use sim::{Arrived, Blueprint, Sim, SimOptions, WorldGuard};

@@ -16,7 +16,7 @@ use bytes::Bytes;
 use http_body_util::BodyExt;
 
 use super::shape;
-use crate::engine::{Exchanged, RequestInfo, WireEffects};
+use crate::engine::{plain_error, plain_not_found, Exchanged, RequestInfo, WireEffects};
 use crate::faults::Action;
 use crate::{registry, Sim};
 
@@ -34,11 +34,8 @@ pub async fn vendor_requests(State(sim): State<Sim>, mut req: Request, next: Nex
         method: req.method().to_string(),
         query: req.uri().query().map(str::to_string),
         path,
-        render_error: vendor.map_or(crate::engine::plain_error, |v| v.render_error),
-        not_found: vendor.map_or(
-            |w, p| registry::error_for_path(w, p, axum::http::StatusCode::NOT_FOUND, p),
-            |v| v.not_found,
-        ),
+        render_error: vendor.map_or(plain_error, |v| v.render_error),
+        not_found: vendor.map_or(plain_not_found, |v| v.not_found),
     });
     req.extensions_mut().insert(info.clone());
     if let Some(vendor) = vendor {
