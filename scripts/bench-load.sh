@@ -58,8 +58,15 @@ wait_port() {
     exit 2
 }
 
+# The default scenario, with the agent offering v1 auth too (the default is v2 only), so that
+# the DAG read can carry the v1 header the issue names.
+sed 's/^  version_profile: legacy$/  version_profile: legacy\n  auth: [v1, v2]/' \
+    "$ROOT/scenarios/default.yaml" >"$WORK/bench.yaml"
+grep -q '^  auth: \[v1, v2\]$' "$WORK/bench.yaml" ||
+    { echo "bench-load: could not offer v1 auth in $WORK/bench.yaml" >&2; exit 2; }
+
 start_sim() { # binary port
-    "$1" serve --speed 0 --listen "127.0.0.1:$2" >"$WORK/sim-$2.log" 2>&1 &
+    "$1" serve --speed 0 --scenario "$WORK/bench.yaml" --listen "127.0.0.1:$2" >"$WORK/sim-$2.log" 2>&1 &
     PIDS+=($!)
     wait_port "$2"
 }

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
@@ -31,14 +31,13 @@ pub type ErrorRenderer = fn(&mut World, StatusCode, &str) -> Response;
 /// What the HTTP layer learned about a request before routing it: the vendor that owns its
 /// path (by name) and how that vendor writes an error. Set by the server's middleware as a
 /// request extension (behind an `Arc`, so that reaching it costs no copy); [`Exchange`] reads
-/// it.
+/// it. The method and URI are the request's own (cloning them shares their bytes).
 #[derive(Clone)]
 pub struct RequestInfo {
     /// The owning vendor's name, or "unknown".
     pub vendor: &'static str,
-    pub method: String,
-    pub path: String,
-    pub query: Option<String>,
+    pub method: Method,
+    pub uri: Uri,
     pub render_error: ErrorRenderer,
     /// The owning vendor's answer to a path no route of its matches.
     pub not_found: fn(&mut World, &str) -> Response,
@@ -49,12 +48,19 @@ impl RequestInfo {
     pub fn unowned(parts: &Parts) -> Self {
         Self {
             vendor: "unknown",
-            method: parts.method.to_string(),
-            path: parts.uri.path().to_string(),
-            query: parts.uri.query().map(str::to_string),
+            method: parts.method.clone(),
+            uri: parts.uri.clone(),
             render_error: plain_error,
             not_found: plain_not_found,
         }
+    }
+
+    pub fn path(&self) -> &str {
+        self.uri.path()
+    }
+
+    pub fn query(&self) -> Option<&str> {
+        self.uri.query()
     }
 }
 
@@ -78,9 +84,14 @@ pub struct WireEffects {
 }
 
 /// Marks a response that went through an exchange: admitted and journalled. Carries the wire
-/// effects for the HTTP layer.
+/// effects for the HTTP layer, and when the request reached the world (one extension for both:
+/// each costs an allocation).
 #[derive(Debug, Clone)]
-pub struct Exchanged(pub WireEffects);
+pub struct Exchanged {
+    pub effects: WireEffects,
+    /// Set by [`Sim::exchange`] (a bare [`World::exchange`] has no order of arrivals).
+    pub arrived: Option<super::sim::Arrived>,
+}
 
 /// Marks a response that must not be sent: the connection is dropped instead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,7 +121,7 @@ enum Stop {
 impl World {
     /// Decides the HTTP faults and the vendor's refusal for one request, journalling each.
     fn admit(&mut self, info: &RequestInfo) -> (Option<Stop>, WireEffects) {
-        let (method, path) = (info.method.as_str(), info.path.as_str());
+        let (method, path) = (info.method.as_str(), info.path());
         let owner = (info.vendor != "unknown").then_some(info.vendor);
         let now = self.core.now();
         let decisions = self.faults.decide(owner, method, path, now);
@@ -185,16 +196,19 @@ impl World {
             Some(stop) => self.answer(info, stop),
         };
         self.journal_request(info, response.status());
-        response.extensions_mut().insert(Exchanged(effects));
+        response.extensions_mut().insert(Exchanged {
+            effects,
+            arrived: None,
+        });
         response
     }
 
     /// Journals a request with the status it got.
     fn journal_request(&mut self, info: &RequestInfo, status: StatusCode) {
         let line = RequestLine {
-            method: &info.method,
-            path: &info.path,
-            query: info.query.as_deref(),
+            method: info.method.as_str(),
+            path: info.path(),
+            query: info.query(),
             status: status.as_u16(),
         };
         self.core.record_request(info.vendor, line);
@@ -233,7 +247,9 @@ impl Sim {
         let mut world = self.lock();
         let arrived = self.arrival(&world);
         let mut response = world.exchange(info, handle);
-        response.extensions_mut().insert(arrived);
+        if let Some(e) = response.extensions_mut().get_mut::<Exchanged>() {
+            e.arrived = Some(arrived);
+        }
         response
     }
 }

@@ -98,9 +98,8 @@ fn toys(faults: &str, timeline: Vec<TimelineEvent>) -> Sim {
 fn info(vendor: &'static str, path: &str) -> RequestInfo {
     RequestInfo {
         vendor,
-        method: "GET".into(),
-        path: path.into(),
-        query: None,
+        method: axum::http::Method::GET,
+        uri: path.parse().unwrap_or_else(|e| panic!("{path}: {e}")),
         render_error: |_, status, message| {
             (status, format!("toy error: {message}")).into_response()
         },

@@ -22,18 +22,16 @@ use crate::{registry, Sim};
 
 /// Tags the request with its vendor, runs it, and applies the wire effects of its faults.
 pub async fn vendor_requests(State(sim): State<Sim>, mut req: Request, next: Next) -> Response {
-    let path = req.uri().path().to_string();
-    if path.starts_with("/_sim") {
-        let method = req.method().clone();
+    if req.uri().path().starts_with("/_sim") {
+        let (method, path) = (req.method().clone(), req.uri().path().to_string());
         let response = next.run(req).await;
         return shape::admin_json_errors(method.as_str(), &path, response).await;
     }
-    let vendor = registry::vendor_of_path(&path);
+    let vendor = registry::vendor_of_path(req.uri().path());
     let info = Arc::new(RequestInfo {
         vendor: vendor.map_or("unknown", |v| v.name),
-        method: req.method().to_string(),
-        query: req.uri().query().map(str::to_string),
-        path,
+        method: req.method().clone(),
+        uri: req.uri().clone(),
         render_error: vendor.map_or(plain_error, |v| v.render_error),
         not_found: vendor.map_or(plain_not_found, |v| v.not_found),
     });
@@ -64,8 +62,7 @@ async fn effects_of(response: Response) -> Response {
     let effects = response
         .extensions()
         .get::<Exchanged>()
-        .cloned()
-        .map(|e| e.0)
+        .map(|e| e.effects.clone())
         .unwrap_or_default();
     on_the_wire(response, effects).await
 }

@@ -40,11 +40,15 @@ impl Drop for InFlight {
     }
 }
 
-/// A TCP stream with a reset switch and an idle timer.
+/// A TCP stream with a reset switch and an idle timer. A read or write only notes the time;
+/// the timer is re-armed from that note when it fires (resetting a tokio timer on every read
+/// and write would touch the timer wheel twice a request).
 pub struct Connection {
     inner: TcpStream,
     shared: Shared,
     idle: Duration,
+    /// When a byte last moved (or a request was last seen in flight).
+    last: Instant,
     timer: Pin<Box<Sleep>>,
 }
 
@@ -54,13 +58,13 @@ impl Connection {
             inner,
             shared,
             idle,
+            last: Instant::now(),
             timer: Box::pin(tokio::time::sleep(idle)),
         }
     }
 
     fn touch(&mut self) {
-        let deadline = Instant::now() + self.idle;
-        self.timer.as_mut().reset(deadline);
+        self.last = Instant::now();
     }
 
     /// While reads wait: an error once the connection has been idle for too long.
@@ -69,7 +73,14 @@ impl Connection {
             self.touch();
             return false;
         }
-        self.timer.as_mut().poll(cx).is_ready()
+        while self.timer.as_mut().poll(cx).is_ready() {
+            let deadline = self.last + self.idle;
+            if deadline <= Instant::now() {
+                return true;
+            }
+            self.timer.as_mut().reset(deadline);
+        }
+        false
     }
 }
 

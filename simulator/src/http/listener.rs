@@ -199,7 +199,10 @@ pub async fn serve_on(
                 let app = app.clone();
                 let shared = shared.clone();
                 let in_flight = InFlight::new(&shared);
-                req.extensions_mut().insert(ConnectInfo(remote));
+                // Only the admin API asks who is calling (an allocation a request otherwise).
+                if req.uri().path().starts_with("/_sim") {
+                    req.extensions_mut().insert(ConnectInfo(remote));
+                }
                 let req = req.map(|b| Body::new(TimeoutBody::new(limits.body_read, b)));
                 async move {
                     let _in_flight = in_flight;

@@ -58,7 +58,7 @@ fn app(sim: Sim, admin_token: Option<String>) -> Router {
 /// A path no route matches: the owning vendor's 404, or a pointer to where the APIs live.
 async fn unknown_route(ex: Exchange) -> Response {
     let owned = ex.info().vendor != "unknown";
-    let path = ex.info().path.clone();
+    let path = ex.info().path().to_string();
     let not_found = ex.info().not_found;
     ex.run(|w| {
         if owned {

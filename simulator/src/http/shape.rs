@@ -19,26 +19,34 @@ use crate::registry::{self, Vendor};
 /// Why a request is refused from its head alone: the status and the vendor's message.
 pub struct Early(pub StatusCode, pub String);
 
-/// The most of `vendor`'s body `headers` may carry, and the sentence that says why.
-fn limit_for(vendor: &Vendor, headers: &HeaderMap) -> (usize, String) {
+/// The most of `vendor`'s body `headers` may carry, and whether that is the smaller limit of
+/// a request without credentials.
+fn limit_for(vendor: &Vendor, headers: &HeaderMap) -> (usize, bool) {
     let credentialed = vendor.credentials.iter().any(|h| headers.contains_key(*h));
     if credentialed || registry::BODY_LIMIT_WITHOUT_CREDENTIALS >= vendor.body_limit {
-        let why = format!("a request body may be at most {} bytes", vendor.body_limit);
-        (vendor.body_limit, why)
+        (vendor.body_limit, false)
     } else {
-        let why = format!(
+        (registry::BODY_LIMIT_WITHOUT_CREDENTIALS, true)
+    }
+}
+
+/// The sentence that says why a body over `limit_for`'s limit is refused.
+fn why(vendor: &Vendor, without_credentials: bool) -> String {
+    if without_credentials {
+        format!(
             "a request without credentials ({}) may carry at most {} bytes of body",
             vendor.credentials.join(", "),
             registry::BODY_LIMIT_WITHOUT_CREDENTIALS
-        );
-        (registry::BODY_LIMIT_WITHOUT_CREDENTIALS, why)
+        )
+    } else {
+        format!("a request body may be at most {} bytes", vendor.body_limit)
     }
 }
 
 /// Refuses a body `vendor` will never take, from its `Content-Length`; otherwise caps the body
 /// to the same limit (a body sent without a length fails to read past it).
 pub fn refuse_early(vendor: &Vendor, req: &mut Request) -> Result<(), Early> {
-    let (limit, why) = limit_for(vendor, req.headers());
+    let (limit, bare) = limit_for(vendor, req.headers());
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -48,7 +56,10 @@ pub fn refuse_early(vendor: &Vendor, req: &mut Request) -> Result<(), Early> {
         Some(Ok(n)) if n > limit as u64 => {
             return Err(Early(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                format!("Request Entity Too Large: Content-Length is {n}, but {why}"),
+                format!(
+                    "Request Entity Too Large: Content-Length is {n}, but {}",
+                    why(vendor, bare)
+                ),
             ))
         }
         Some(Err(_)) => {
@@ -58,6 +69,10 @@ pub fn refuse_early(vendor: &Vendor, req: &mut Request) -> Result<(), Early> {
             ))
         }
         _ => {}
+    }
+    // A body known to be empty (a GET's) has nothing to cap: no wrapper to allocate.
+    if hyper::body::Body::size_hint(req.body()).exact() == Some(0) {
+        return Ok(());
     }
     let body = std::mem::take(req.body_mut());
     *req.body_mut() = Body::new(http_body_util::Limited::new(body, limit));
@@ -98,7 +113,7 @@ fn not_a_method(method: &str, path: &str) -> String {
 /// that owns the request.
 pub fn reshape(world: &mut World, info: &RequestInfo, axums: Response, message: &str) -> Response {
     let status = axums.status();
-    let message = explain(status, &info.method, &info.path, message);
+    let message = explain(status, info.method.as_str(), info.path(), message);
     (info.render_error)(world, status, &message)
 }
 

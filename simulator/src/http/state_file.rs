@@ -260,7 +260,12 @@ pub async fn record(
     let before = admin.then(|| sim.arrive());
     let req = Request::from_parts(parts, bytes.clone().map(Body::from).unwrap_or_default());
     let response = next.run(req).await;
-    if let Some(a) = before.or_else(|| response.extensions().get::<Arrived>().cloned()) {
+    if let Some(a) = before.or_else(|| {
+        response
+            .extensions()
+            .get::<crate::engine::Exchanged>()
+            .and_then(|e| e.arrived.clone())
+    }) {
         file.append(&input(&head, bytes.as_deref().unwrap_or_default(), a));
     }
     response

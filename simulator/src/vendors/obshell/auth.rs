@@ -7,7 +7,9 @@
 //! plain body) is accepted when the profile offers it. [`authenticate`] is a synchronous
 //! check that a handler calls inside its one acquisition of the world, so the stamp (trace id,
 //! virtual time) and the answer come from one instant; only matched routes call it, so unknown
-//! paths never see it and stay 404.
+//! paths never see it and stay 404. The decryptions (RSA of a header, AES of a body) depend on
+//! nothing but the request and the agent's fixed key, so [`Decrypted::ahead`] does them before
+//! the lock is taken (on every core at once); `authenticate` only verifies under it.
 
 use std::sync::OnceLock;
 
@@ -156,6 +158,53 @@ fn aes_decrypt(keys: &[u8], body: &[u8]) -> Result<Vec<u8>, ObError> {
     Ok(plain[..plain.len() - pad].to_vec())
 }
 
+/// The v2 header a request carries, as `BodyDecrypt` picks it: the agent header first.
+fn v2_header(headers: &HeaderMap) -> Option<&str> {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    text("x-ocs-agent-header").or_else(|| text("x-ocs-header"))
+}
+
+fn v1_header(headers: &HeaderMap) -> Option<&str> {
+    headers.get("x-ocs-auth").and_then(|v| v.to_str().ok())
+}
+
+/// A v2 header decoded, and the body decrypted with its key (`None`: an empty body).
+type V2 = Result<(Header, Option<Result<Vec<u8>, ObError>>), String>;
+
+/// The decryptions of a request's credential, done before the world is locked: they read only
+/// the request and the agent's key, and the RSA one is most of an authenticated request's time.
+/// Which of them the profile's auth versions actually use is decided under the lock, in
+/// [`check`], exactly as before; one it did not do ahead it does there.
+#[derive(Default)]
+pub struct Decrypted {
+    v2: Option<V2>,
+    v1: Option<Result<(String, i64), String>>,
+}
+
+impl Decrypted {
+    /// Decrypts what `raw` carries: the v2 header (and with it the body), else on a protected
+    /// route the v1 header.
+    pub fn ahead(raw: &Raw, protect: bool) -> Self {
+        let body = raw.body.as_deref().unwrap_or_default();
+        if let Some(h) = v2_header(&raw.headers) {
+            return Self {
+                v2: Some(decode_v2_with_body(h, body)),
+                v1: None,
+            };
+        }
+        Self {
+            v2: None,
+            v1: v1_header(&raw.headers).filter(|_| protect).map(decode_v1),
+        }
+    }
+}
+
+fn decode_v2_with_body(value: &str, body: &[u8]) -> V2 {
+    let header = decode_v2(value)?;
+    let plain = (!body.is_empty()).then(|| aes_decrypt(&header.keys, body));
+    Ok((header, plain))
+}
+
 /// Which credential a request carried.
 enum Credential {
     None,
@@ -171,12 +220,14 @@ pub struct Authed {
 }
 
 /// The auth stages of one request (HeaderDecrypt, BodyDecrypt, PreHandlers, and on a
-/// protected route Verify), under the world's lock; a failure is the answer.
+/// protected route Verify), under the world's lock; a failure is the answer. `traced`: the
+/// answer carries the trace id PreHandlers draws (else an empty one, as `/api/v1/status`).
 pub fn authenticate(
     core: &mut Core,
     m: &Model,
     raw: &Raw,
-    protect: bool,
+    decrypted: Decrypted,
+    (protect, traced): (bool, bool),
 ) -> Result<Authed, Response> {
     let bytes = match &raw.body {
         Ok(b) => b,
@@ -185,16 +236,19 @@ pub fn authenticate(
             return Err(ObError::bind(&format!("read body: {e}")).render(m.profile, &stamp));
         }
     };
-    match check(
-        &raw.headers,
-        bytes,
-        &raw.uri,
+    let request = Request {
+        headers: &raw.headers,
+        body: bytes,
+        uri: &raw.uri,
         protect,
-        m,
-        core.wall.now().timestamp(),
-    ) {
+    };
+    match check(request, decrypted, m, core.wall.now().timestamp()) {
         Ok(body) => Ok(Authed {
-            stamp: Stamp::new(core, &raw.headers),
+            stamp: if traced {
+                Stamp::new(core, &raw.headers)
+            } else {
+                Stamp::untraced_after_pre_handlers(core, &raw.headers)
+            },
             body,
         }),
         Err(e) => {
@@ -208,42 +262,46 @@ pub fn authenticate(
     }
 }
 
-/// Decrypts and (if `protect`) verifies; returns the plaintext body.
-fn check(
-    headers: &HeaderMap,
-    body: &[u8],
-    uri: &str,
+/// What [`check`] looks at of a request.
+struct Request<'a> {
+    headers: &'a HeaderMap,
+    body: &'a [u8],
+    uri: &'a str,
     protect: bool,
-    m: &Model,
-    now_s: i64,
-) -> Result<Vec<u8>, ObError> {
-    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+}
+
+/// Decrypts (using what was decrypted ahead) and (if `protect`) verifies; returns the
+/// plaintext body.
+fn check(req: Request<'_>, ahead: Decrypted, m: &Model, now_s: i64) -> Result<Vec<u8>, ObError> {
+    let Request {
+        headers,
+        body,
+        uri,
+        protect,
+    } = req;
     let v2 = m.auth.contains(&AuthVersion::V2);
     let v1 = m.auth.contains(&AuthVersion::V1);
     // `BodyDecrypt` prefers the agent header; `Verify` then checks it against the agent password.
-    let agent_header = v2 && text("x-ocs-agent-header").is_some();
-    let v2_header = if v2 {
-        text("x-ocs-agent-header").or_else(|| text("x-ocs-header"))
-    } else {
-        None
-    };
-    let mut plain = body.to_vec();
+    let agent_header = v2 && headers.contains_key("x-ocs-agent-header");
+    let v2_header = if v2 { v2_header(headers) } else { None };
     let cred = if let Some(h) = v2_header {
-        let header = decode_v2(h).map_err(|e| ObError::decrypt_failed(&e))?;
-        if !body.is_empty() {
-            plain = aes_decrypt(&header.keys, body)?;
-        }
-        Credential::V2(header)
-    } else if let Some(h) = text("x-ocs-auth").filter(|_| v1) {
+        let decoded = ahead.v2.unwrap_or_else(|| decode_v2_with_body(h, body));
+        let (header, decrypted) = decoded.map_err(|e| ObError::decrypt_failed(&e))?;
+        let plain = decrypted.transpose()?;
+        (Credential::V2(header), plain)
+    } else if let Some(h) = v1_header(headers).filter(|_| v1) {
         if protect {
-            let (p, ts) = decode_v1(h).map_err(|e| ObError::decrypt_failed(&e))?;
-            Credential::V1(p, ts)
+            let decoded = ahead.v1.unwrap_or_else(|| decode_v1(h));
+            let (p, ts) = decoded.map_err(|e| ObError::decrypt_failed(&e))?;
+            (Credential::V1(p, ts), None)
         } else {
-            Credential::None
+            (Credential::None, None)
         }
     } else {
-        Credential::None
+        (Credential::None, None)
     };
+    let (cred, plain) = cred;
+    let plain = plain.unwrap_or_else(|| body.to_vec());
     if !protect {
         return Ok(plain);
     }

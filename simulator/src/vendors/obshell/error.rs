@@ -95,7 +95,7 @@ impl ObError {
         envelope(
             &stamp,
             self.status(p),
-            None,
+            None::<&Value>,
             Some(self.body(p)),
             if self.early {
                 "application/json; charset=utf-8"

@@ -71,20 +71,20 @@ fn serve(
     id: &str,
     query: Option<&str>,
 ) -> Response {
+    // RSA and AES need no world: done here, they run on every core at once.
+    let decrypted = auth::Decrypted::ahead(&raw, access == Access::Protected);
     ex.run(|w| {
         let (core, m) = w.split::<Model>();
         if endpoint.only_current() && m.profile == Profile::Legacy {
             let stamp = Stamp::new(core, &raw.headers);
             return ObError::route_not_found().render(m.profile, &stamp);
         }
-        let authed = match auth::authenticate(core, m, &raw, access == Access::Protected) {
+        let modes = (access == Access::Protected, access != Access::Untraced);
+        let authed = match auth::authenticate(core, m, &raw, decrypted, modes) {
             Ok(a) => a,
             Err(refused) => return refused,
         };
-        let stamp = match access {
-            Access::Untraced => Stamp::untraced(core),
-            Access::Protected | Access::Public => authed.stamp,
-        };
+        let stamp = authed.stamp;
         let input = Input {
             id,
             query,

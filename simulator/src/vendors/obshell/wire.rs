@@ -7,6 +7,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, FixedOffset};
 use rand::RngCore;
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::kernel::{Core, Millis};
@@ -15,25 +16,41 @@ use crate::kernel::{Core, Millis};
 pub const GO_ZERO_TIME: &str = "0001-01-01T00:00:00Z";
 
 /// Formats like Go's `time.RFC3339Nano`: fraction with trailing zeros dropped (none if zero),
-/// `Z` for UTC, else `±hh:mm`.
+/// `Z` for UTC, else `±hh:mm`. Written digit by digit into one string (this is on every
+/// envelope); years outside 0..=9999 go through chrono's `%Y`.
 pub fn go_time(dt: DateTime<FixedOffset>) -> String {
-    let base = dt.format("%Y-%m-%dT%H:%M:%S").to_string();
-    let nanos = dt.timestamp_subsec_nanos();
-    let frac = if nanos == 0 {
-        String::new()
+    use chrono::{Datelike, Timelike};
+    use std::fmt::Write;
+    let mut out = String::with_capacity(35);
+    if (0..=9999).contains(&dt.year()) {
+        let _ = write!(
+            out,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+            dt.year(),
+            dt.month(),
+            dt.day(),
+            dt.hour(),
+            dt.minute(),
+            dt.second()
+        );
     } else {
-        let s = format!("{nanos:09}");
-        format!(".{}", s.trim_end_matches('0'))
-    };
+        let _ = write!(out, "{}", dt.format("%Y-%m-%dT%H:%M:%S"));
+    }
+    let nanos = dt.timestamp_subsec_nanos();
+    if nanos != 0 {
+        let _ = write!(out, ".{nanos:09}");
+        let kept = out.trim_end_matches('0').len();
+        out.truncate(kept);
+    }
     let offset = dt.offset().local_minus_utc();
-    let zone = if offset == 0 {
-        "Z".to_string()
+    if offset == 0 {
+        out.push('Z');
     } else {
         let sign = if offset < 0 { '-' } else { '+' };
         let a = offset.abs();
-        format!("{sign}{:02}:{:02}", a / 3600, (a % 3600) / 60)
-    };
-    format!("{base}{frac}{zone}")
+        let _ = write!(out, "{sign}{:02}:{:02}", a / 3600, (a % 3600) / 60);
+    }
+    out
 }
 
 /// A virtual instant as Go prints it in the server's zone.
@@ -51,18 +68,51 @@ pub fn unix_zero(core: &Core) -> String {
 }
 
 /// Compact JSON as Go's encoder writes it (HTML-safe escaping of `<`, `>`, `&`, U+2028/9).
-/// Those characters can only occur inside strings in serde_json's output, so a textual
-/// replacement is exact.
-pub fn go_json(value: &Value) -> String {
-    let text = serde_json::to_string(value).unwrap_or_else(|_| "null".into());
-    if !text.contains(['<', '>', '&', '\u{2028}', '\u{2029}']) {
-        return text;
+pub fn go_json(value: &impl Serialize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(512);
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, GoFormatter);
+    if value.serialize(&mut ser).is_err() {
+        return b"null".to_vec();
     }
-    text.replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
-        .replace('\u{2028}', "\\u2028")
-        .replace('\u{2029}', "\\u2029")
+    out
+}
+
+/// serde_json's compact formatter, plus Go's HTML-safe escapes inside strings (keys too):
+/// `<`, `>`, `&` as `\u003c`, `\u003e`, `\u0026`, and U+2028/9 as `\u2028`/`\u2029`.
+struct GoFormatter;
+
+impl serde_json::ser::Formatter for GoFormatter {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let bytes = fragment.as_bytes();
+        let mut start = 0;
+        let mut i = 0;
+        while i < bytes.len() {
+            let (escape, len): (&[u8], usize) = match bytes[i] {
+                b'<' => (b"\\u003c", 1),
+                b'>' => (b"\\u003e", 1),
+                b'&' => (b"\\u0026", 1),
+                0xE2 if bytes.get(i + 1) == Some(&0x80) && bytes.get(i + 2) == Some(&0xA8) => {
+                    (b"\\u2028", 3)
+                }
+                0xE2 if bytes.get(i + 1) == Some(&0x80) && bytes.get(i + 2) == Some(&0xA9) => {
+                    (b"\\u2029", 3)
+                }
+                _ => {
+                    i += 1;
+                    continue;
+                }
+            };
+            w.write_all(&bytes[start..i])?;
+            w.write_all(escape)?;
+            i += len;
+            start = i;
+        }
+        w.write_all(&bytes[start..])
+    }
 }
 
 /// Wraps a Go slice the way `buildResponseData` does.
@@ -75,15 +125,19 @@ pub fn contents(items: Vec<Value>) -> Value {
 /// The trace id of a request: the client's `X-OBSHELL-Trace-ID`, else 16 hex digits drawn from
 /// the request's own random stream (so ids depend on the seed and request order only).
 pub fn trace_id(core: &mut Core, headers: &HeaderMap) -> String {
-    if let Some(t) = headers
-        .get("x-obshell-trace-id")
-        .and_then(|v| v.to_str().ok())
-        .filter(|t| !t.is_empty())
-    {
+    if let Some(t) = sent_trace_id(headers) {
         return t.to_string();
     }
     let n = core.next_request_number();
     format!("{:016x}", core.request_rng(n).next_u64())
+}
+
+/// The client's own `X-OBSHELL-Trace-ID`, if it sent a non-empty one.
+fn sent_trace_id(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get("x-obshell-trace-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|t| !t.is_empty())
 }
 
 /// What the envelope needs besides the payload: when, and which trace.
@@ -101,6 +155,16 @@ impl Stamp {
         }
     }
 
+    /// A stamp without a trace id for a request that went through `PreHandlers` all the same
+    /// (`/api/v1/status`): the request still takes its number in the trace-id stream, as
+    /// [`trace_id`] would, so the ids of later requests do not change; no id is drawn.
+    pub fn untraced_after_pre_handlers(core: &mut Core, headers: &HeaderMap) -> Self {
+        if sent_trace_id(headers).is_none() {
+            core.next_request_number();
+        }
+        Self::untraced(core)
+    }
+
     /// A stamp without a trace id (`/api/v1/status`, errors before `PreHandlers`).
     pub fn untraced(core: &Core) -> Self {
         Self {
@@ -110,33 +174,44 @@ impl Stamp {
     }
 
     /// A success envelope; `data: None` omits the key (operate DAG).
-    pub fn ok(&self, data: Option<Value>) -> Response {
-        envelope(self, 200, data, None, "application/json")
+    pub fn ok(&self, data: Option<impl Serialize>) -> Response {
+        envelope(self, 200, data.as_ref(), None, "application/json")
     }
 }
 
-/// Builds the envelope. Virtual time does not move while a request is served, so `duration`
-/// (the server's processing milliseconds) is 0.
+/// `OcsAgentResponse` in Go's field order; `data` and `error` are omitted when absent.
+#[derive(Serialize)]
+struct Envelope<'a, D> {
+    successful: bool,
+    timestamp: &'a str,
+    duration: u8,
+    status: u16,
+    #[serde(rename = "traceId")]
+    trace_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a D>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a Value>,
+}
+
+/// Builds the envelope, written straight to bytes. Virtual time does not move while a request
+/// is served, so `duration` (the server's processing milliseconds) is 0.
 pub fn envelope(
     stamp: &Stamp,
     status: u16,
-    data: Option<Value>,
+    data: Option<&impl Serialize>,
     error: Option<Value>,
     content_type: &'static str,
 ) -> Response {
-    let mut m = Map::new();
-    m.insert("successful".into(), Value::Bool(error.is_none()));
-    m.insert("timestamp".into(), Value::String(stamp.timestamp.clone()));
-    m.insert("duration".into(), Value::from(0));
-    m.insert("status".into(), Value::from(status));
-    m.insert("traceId".into(), Value::String(stamp.trace_id.clone()));
-    if let Some(d) = data {
-        m.insert("data".into(), d);
-    }
-    if let Some(e) = error {
-        m.insert("error".into(), e);
-    }
-    let body = go_json(&Value::Object(m));
+    let body = go_json(&Envelope {
+        successful: error.is_none(),
+        timestamp: &stamp.timestamp,
+        duration: 0,
+        status,
+        trace_id: &stamp.trace_id,
+        data,
+        error: error.as_ref(),
+    });
     let mut resp = (
         StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
         body,
@@ -162,6 +237,9 @@ mod tests {
     #[test]
     fn html_characters_are_escaped_like_go() {
         let v = serde_json::json!({"m": "a<b>&c"});
-        assert_eq!(go_json(&v), r#"{"m":"a\u003cb\u003e\u0026c"}"#);
+        assert_eq!(go_json(&v), br#"{"m":"a\u003cb\u003e\u0026c"}"#);
+        let v = serde_json::json!({"k<": "line\u{2028}sep\u{2029}é\"<"});
+        let text = String::from_utf8(go_json(&v)).unwrap();
+        assert_eq!(text, r#"{"k\u003c":"line\u2028sep\u2029é\"\u003c"}"#);
     }
 }

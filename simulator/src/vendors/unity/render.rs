@@ -137,10 +137,63 @@ pub fn instances(
 
 /// An upgrade session as Unisphere shows it.
 pub fn session_content(core: &Core, s: &Session) -> Map<String, Value> {
+    session_fields(core, s, |_| true)
+}
+
+/// The attributes of an upgrade session that `wanted` names, in Unisphere's order (an
+/// instance GET renders only what its `fields` ask for: without `fields`, only the id).
+pub fn session_fields(
+    core: &Core,
+    s: &Session,
+    wanted: impl Fn(&str) -> bool,
+) -> Map<String, Value> {
     let now = core.now();
+    let mut m = Map::new();
+    if wanted("id") {
+        m.insert("id".into(), json!(s.id));
+    }
+    if wanted("type") {
+        m.insert("type".into(), json!(0));
+    }
+    if wanted("candidate") {
+        m.insert("candidate".into(), json!({"id": s.candidate.id}));
+    }
+    if wanted("caption") {
+        m.insert("caption".into(), json!(s.id));
+    }
+    if wanted("status") {
+        m.insert("status".into(), json!(s.status.code()));
+    }
+    if wanted("messages") {
+        m.insert("messages".into(), Value::Array(s.messages.clone()));
+    }
+    let (with_created, with_tasks) = (wanted("creationTime"), wanted("tasks"));
+    if !(with_created || with_tasks || wanted("elapsedTime") || wanted("percentComplete")) {
+        return m;
+    }
     let created = format_datetime(unix_ms(core, s.created_at));
-    let tasks: Vec<Value> = s
-        .tasks
+    if with_created {
+        m.insert("creationTime".into(), json!(created));
+    }
+    if wanted("elapsedTime") {
+        let elapsed = s.ended_at.unwrap_or(now).saturating_sub(s.created_at);
+        m.insert("elapsedTime".into(), json!(format_interval(elapsed)));
+    }
+    if wanted("percentComplete") {
+        m.insert("percentComplete".into(), json!(s.percent(now)));
+    }
+    if with_tasks {
+        m.insert(
+            "tasks".into(),
+            Value::Array(session_tasks(core, s, &created)),
+        );
+    }
+    m
+}
+
+fn session_tasks(core: &Core, s: &Session, created: &str) -> Vec<Value> {
+    let now = core.now();
+    s.tasks
         .iter()
         .enumerate()
         .map(|(i, t)| {
@@ -157,22 +210,9 @@ pub fn session_content(core: &Core, s: &Session) -> Map<String, Value> {
                 "status": t.status.code(),
                 "type": 0,
                 "caption": t.caption,
-                "creationTime": t.started_at.map_or(created.clone(), |a| format_datetime(unix_ms(core, a))),
+                "creationTime": t.started_at.map_or(created.to_string(), |a| format_datetime(unix_ms(core, a))),
                 "estRemainTime": format_interval(est),
             })
         })
-        .collect();
-    let elapsed = s.ended_at.unwrap_or(now).saturating_sub(s.created_at);
-    let mut m = Map::new();
-    m.insert("id".into(), json!(s.id));
-    m.insert("type".into(), json!(0));
-    m.insert("candidate".into(), json!({"id": s.candidate.id}));
-    m.insert("caption".into(), json!(s.id));
-    m.insert("status".into(), json!(s.status.code()));
-    m.insert("messages".into(), Value::Array(s.messages.clone()));
-    m.insert("creationTime".into(), json!(created));
-    m.insert("elapsedTime".into(), json!(format_interval(elapsed)));
-    m.insert("percentComplete".into(), json!(s.percent(now)));
-    m.insert("tasks".into(), Value::Array(tasks));
-    m
+        .collect()
 }

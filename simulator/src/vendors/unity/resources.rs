@@ -14,7 +14,7 @@ use super::error::{self, UnityError};
 use super::handler::serve;
 use super::input::{known_type, path_or_404};
 use super::query::Query;
-use super::render::{instances, session_content};
+use super::render::{instances, session_fields};
 use super::types::TypeDef;
 use super::wire::{self, base_url, format_datetime, Page};
 use super::Model;
@@ -25,7 +25,7 @@ fn updated(caller: &Caller) -> String {
     format_datetime(caller.now_unix_ms)
 }
 
-fn ok(caller: &Caller, body: &Value) -> Result<Response, UnityError> {
+fn ok(caller: &Caller, body: &impl serde::Serialize) -> Result<Response, UnityError> {
     Ok(caller.finish(wire::json_response(StatusCode::OK, body)))
 }
 
@@ -95,6 +95,17 @@ impl Read {
     fn select(&self, content: &Map<String, Value>) -> Result<Map<String, Value>, UnityError> {
         wire::select(content, self.q.fields.as_deref(), &self.known)
     }
+
+    /// Whether [`Read::select`] keeps attribute `attr` (the id always; others when a field
+    /// names it).
+    fn wants(&self, attr: &str) -> bool {
+        attr == "id"
+            || self.q.fields.as_deref().is_some_and(|fields| {
+                fields
+                    .iter()
+                    .any(|f| f.split('.').next().unwrap_or_default() == attr)
+            })
+    }
 }
 
 /// `GET /api/types/<type>/instances`.
@@ -125,18 +136,20 @@ pub async fn collection(
     })
 }
 
-/// One instance of `type_name` in full, if it exists.
+/// One instance of `read`'s type, if it exists: in full, or (a session) with at least the
+/// attributes `read` selects.
 fn instance_content(
     model: &Model,
     core: &Core,
-    type_name: &str,
+    read: &Read,
     id: &str,
     login: Option<usize>,
 ) -> Option<Map<String, Value>> {
+    let type_name = read.t.name;
     match type_name {
         "softwareUpgradeSession" | "upgradeSession" => model
             .session_index(id)
-            .map(|i| session_content(core, &model.sessions[i])),
+            .map(|i| session_fields(core, &model.sessions[i], |a| read.wants(a))),
         "job" => model
             .jobs
             .iter()
@@ -158,15 +171,16 @@ pub async fn instance(
 ) -> Response {
     let input = path_or_404(path).and_then(|(name, id)| Ok((Read::parse(&name, raw)?, id)));
     serve(ex, who, input, |core, model, caller, (read, id)| {
-        let content = instance_content(model, core, read.t.name, &id, caller.login)
+        let content = instance_content(model, core, &read, &id, caller.login)
             .ok_or_else(UnityError::not_found)?;
+        let upd = updated(caller);
         let body = wire::instance_envelope(
             &caller.host,
             read.t.name,
             &id,
             read.select(&content)?,
             read.q.compact,
-            &updated(caller),
+            &upd,
         );
         ok(caller, &body)
     })

@@ -4,6 +4,7 @@
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use super::error::UnityError;
@@ -14,9 +15,10 @@ pub use super::error::format_datetime;
 /// The Content-Type a real array answers with.
 pub const CONTENT_TYPE: &str = "application/json; version=1.0;charset=UTF-8";
 
-/// A JSON answer with Unity's headers.
-pub fn json_response(status: StatusCode, body: &Value) -> Response {
-    let mut resp = (status, body.to_string()).into_response();
+/// A JSON answer with Unity's headers, serialized straight to bytes.
+pub fn json_response(status: StatusCode, body: &impl Serialize) -> Response {
+    let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"null".to_vec());
+    let mut resp = (status, bytes).into_response();
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
     h.insert(
@@ -130,23 +132,48 @@ fn pick_nested(value: &Value, subs: &[&str]) -> Value {
 }
 
 /// One instance: `{"content":{..}}` compact, else with `@base`, `updated` and a self link.
-pub fn instance_envelope(
+#[derive(Serialize)]
+pub struct InstanceEnvelope<'a> {
+    #[serde(rename = "@base", skip_serializing_if = "Option::is_none")]
+    base: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    updated: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    links: Option<[Link; 1]>,
+    content: Map<String, Value>,
+}
+
+#[derive(Serialize)]
+struct Link {
+    rel: &'static str,
+    href: String,
+}
+
+/// One instance: `{"content":{..}}` compact, else with `@base`, `updated` and a self link.
+pub fn instance_envelope<'a>(
     host: &str,
     type_name: &str,
     id: &str,
     content: Map<String, Value>,
     compact: bool,
-    updated: &str,
-) -> Value {
+    updated: &'a str,
+) -> InstanceEnvelope<'a> {
     if compact {
-        json!({"content": content})
-    } else {
-        json!({
-            "@base": format!("{}/api/instances/{type_name}", base_url(host)),
-            "updated": updated,
-            "links": [{"rel": "self", "href": format!("/{id}")}],
-            "content": content,
-        })
+        return InstanceEnvelope {
+            base: None,
+            updated: None,
+            links: None,
+            content,
+        };
+    }
+    InstanceEnvelope {
+        base: Some(format!("{}/api/instances/{type_name}", base_url(host))),
+        updated: Some(updated),
+        links: Some([Link {
+            rel: "self",
+            href: format!("/{id}"),
+        }]),
+        content,
     }
 }
 

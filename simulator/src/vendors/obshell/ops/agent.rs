@@ -2,6 +2,7 @@
 //! `GET|POST /api/v1/status`, `GET /api/v1/secret` (the RSA public key) and the authenticated
 //! `GET /api/v1/ob/info` (agents and cluster topology).
 
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::super::auth::public_key_b64;
@@ -44,33 +45,52 @@ pub fn info(m: &Model, core: &Core) -> Value {
 }
 
 /// `GET|POST /api/v1/status`: the agent the client talks to.
-pub fn status(m: &Model, core: &Core) -> Value {
+pub fn status(m: &Model, core: &Core) -> Status {
     status_of(m, core, m.master())
 }
 
-/// One agent's `http.AgentStatus` (`lib/http/status.go`; `sqlPort` is HEAD's, omitted by
-/// 4.2.x).
-fn status_of(m: &Model, core: &Core, s: &Server) -> Value {
-    let mut agent = Map::new();
-    agent.insert("ip".into(), s.ip.clone().into());
-    agent.insert("port".into(), s.port.into());
-    agent.insert("identity".into(), "CLUSTER AGENT".into());
-    let mut o = Map::new();
-    o.insert("agent".into(), Value::Object(agent));
-    o.insert("state".into(), 2.into());
-    o.insert("version".into(), m.agent_full_version().into());
-    o.insert("pid".into(), PID.into());
-    o.insert("startAt".into(), start_at(core).into());
-    o.insert("port".into(), s.port.into());
-    o.insert("obState".into(), (if s.observer_up { 3 } else { 1 }).into());
-    if m.profile == Profile::Current {
-        o.insert("sqlPort".into(), s.sql_port.into());
+/// One agent's `http.AgentStatus` (`lib/http/status.go`), in its field order, written straight
+/// to bytes (the status read is polled hard). `sqlPort` is HEAD's, omitted by 4.2.x.
+#[derive(Debug, Serialize)]
+pub struct Status {
+    agent: StatusAgent,
+    state: u8,
+    version: String,
+    pid: u32,
+    #[serde(rename = "startAt")]
+    start_at: i64,
+    port: u16,
+    #[serde(rename = "obState")]
+    ob_state: u8,
+    #[serde(rename = "sqlPort", skip_serializing_if = "Option::is_none")]
+    sql_port: Option<u16>,
+    #[serde(rename = "underMaintenance")]
+    under_maintenance: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct StatusAgent {
+    ip: String,
+    port: u16,
+    identity: &'static str,
+}
+
+fn status_of(m: &Model, core: &Core, s: &Server) -> Status {
+    Status {
+        agent: StatusAgent {
+            ip: s.ip.clone(),
+            port: s.port,
+            identity: "CLUSTER AGENT",
+        },
+        state: 2,
+        version: m.agent_full_version(),
+        pid: PID,
+        start_at: start_at(core),
+        port: s.port,
+        ob_state: if s.observer_up { 3 } else { 1 },
+        sql_port: (m.profile == Profile::Current).then_some(s.sql_port),
+        under_maintenance: m.maintenance.holder().is_some(),
     }
-    o.insert(
-        "underMaintenance".into(),
-        m.maintenance.holder().is_some().into(),
-    );
-    Value::Object(o)
 }
 
 /// `GET /api/v1/agents/status` (4.2.6 and HEAD `api/info_handler.go` `GetAllAgentStatus`): a
@@ -81,7 +101,7 @@ pub fn agents_status(m: &Model, core: &Core) -> Value {
     up.sort_by_key(|s| s.addr());
     let mut o = Map::new();
     for s in up {
-        o.insert(s.addr(), status_of(m, core, s));
+        o.insert(s.addr(), crate::kernel::to_json(&status_of(m, core, s)));
     }
     Value::Object(o)
 }

@@ -50,6 +50,15 @@ impl Endpoint {
     }
 }
 
+/// An answer's `data`: a JSON tree, or a typed value written straight to bytes (the status
+/// read, which clients poll).
+#[derive(Debug, serde::Serialize)]
+#[serde(untagged)]
+pub enum Data {
+    Json(Value),
+    Status(agent::Status),
+}
+
 /// A request's input: the path's `{id}`, the query and the (decrypted) body.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Input<'a> {
@@ -151,20 +160,21 @@ impl Operation {
     }
 
     /// Executes the operation; the answer's `data` (none for an operator).
-    pub fn apply(&self, m: &mut Model, core: &mut Core) -> Result<Option<Value>, ObError> {
-        match self {
-            Self::Info => Ok(Some(agent::info(m, core))),
-            Self::ObInfo => Ok(Some(agent::ob_info(m))),
-            Self::AgentsStatus => Ok(Some(agent::agents_status(m, core))),
-            Self::Status => Ok(Some(agent::status(m, core))),
-            Self::Secret => Ok(Some(agent::secret(m))),
+    pub fn apply(&self, m: &mut Model, core: &mut Core) -> Result<Option<Data>, ObError> {
+        let json = match self {
+            Self::Status => return Ok(Some(Data::Status(agent::status(m, core)))),
+            Self::Info => Some(agent::info(m, core)),
+            Self::ObInfo => Some(agent::ob_info(m)),
+            Self::AgentsStatus => Some(agent::agents_status(m, core)),
+            Self::Secret => Some(agent::secret(m)),
             Self::Upgrade(u) => {
                 let d = u.apply(m, core)?;
-                Ok(Some(super::dto::dag(m, core, &m.dags[d], false, true)))
+                Some(super::dto::dag(m, core, &m.dags[d], false, true))
             }
-            Self::Upload(u) => Ok(Some(u.apply(m, core))),
-            Self::Task(t) => t.apply(m, core),
-        }
+            Self::Upload(u) => Some(u.apply(m, core)),
+            Self::Task(t) => t.apply(m, core)?,
+        };
+        Ok(json.map(Data::Json))
     }
 }
 
