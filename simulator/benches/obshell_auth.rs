@@ -136,7 +136,16 @@ fn main() {
     let (header, sealed) = v1_header(&key);
     let rsa = crypto(&key, &sealed);
 
-    let scenario = Scenario::embedded_default().expect("default scenario");
+    // The default scenario, with the agent offering v1 auth too (its default is v2 only).
+    let text = upgrade_sim::scenario::DEFAULT_SCENARIO.replace(
+        "\n  version_profile: legacy\n",
+        "\n  version_profile: legacy\n  auth: [v1, v2]\n",
+    );
+    assert!(
+        text.contains("auth: [v1, v2]"),
+        "the default scenario changed"
+    );
+    let scenario = Scenario::parse(&text, "bench").expect("bench scenario");
     let sim = Sim::new(scenario, SimOptions::default()).expect("sim");
     let app = upgrade_sim::router(sim.clone());
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -153,7 +162,10 @@ fn main() {
         let resp = app.clone().oneshot(create).await.expect("infallible");
         let body = resp.into_body().collect().await.expect("body").to_bytes();
         let v: serde_json::Value = serde_json::from_slice(&body).expect("json");
-        v["data"]["generic_id"].as_u64().expect("a DAG id")
+        match &v["data"]["id"] {
+            serde_json::Value::String(id) => id.clone(),
+            other => other.to_string(),
+        }
     });
     sim.advance(12_000).expect("advance");
     let dag_path = format!("/api/v1/task/dag/{dag}?show_details=True");

@@ -99,13 +99,20 @@ pub fn vendor_of_path(path: &str) -> Option<&'static Vendor> {
     }
 }
 
-/// `path` percent-decoded, lower-cased, with runs of slashes made one (borrowed when it is
-/// already so: the common case costs no allocation).
+/// How much of a path [`vendor_of_path`] looks at: its longest prefix, `/api/v1/lifecycle`,
+/// and one byte more.
+const DECIDING: usize = "/api/v1/lifecycle".len() + 1;
+
+/// `path` percent-decoded, lower-cased, with runs of slashes made one, as far as the owner's
+/// prefixes go: when the first [`DECIDING`] bytes are already so (the common case, whatever
+/// follows: Unity's paths are camel-cased) the path is borrowed as it is, since spelling a later
+/// byte differently cannot change an earlier one.
 fn normal_spelling(path: &str) -> std::borrow::Cow<'_, str> {
-    let plain = !path.contains("//")
-        && !path
-            .bytes()
-            .any(|b| b == b'%' || b.is_ascii_uppercase() || !b.is_ascii());
+    let head = &path.as_bytes()[..path.len().min(DECIDING)];
+    let plain = !head.windows(2).any(|w| w == b"//")
+        && !head
+            .iter()
+            .any(|&b| b == b'%' || b.is_ascii_uppercase() || !b.is_ascii());
     if plain {
         return path.into();
     }

@@ -55,16 +55,19 @@ struct Inner {
     sink: Option<Sink>,
 }
 
-/// The handle the HTTP layer and tests hold. Cheap to clone.
+/// The handle the HTTP layer and tests hold. Cheap to clone: one `Arc` (a request clones and
+/// drops the handle a few times, and each is an atomic both cores contend for).
 #[derive(Clone)]
-pub struct Sim {
-    inner: Arc<Mutex<Inner>>,
+pub struct Sim(Arc<Shared>);
+
+struct Shared {
+    inner: Mutex<Inner>,
     /// How many times the world has been locked: one per vendor request is the design, and a
     /// test holds it to that.
-    acquisitions: Arc<AtomicU64>,
+    acquisitions: AtomicU64,
     /// The order in which inputs (vendor requests, admin steps) reached the world: what a
     /// state file replays them in.
-    arrivals: Arc<AtomicU64>,
+    arrivals: AtomicU64,
 }
 
 /// When an input reached the world: its place in the order of arrivals, the virtual instant
@@ -106,24 +109,24 @@ impl Sim {
         let seed = options.seed.unwrap_or(blueprint.seed());
         let world = blueprint.build(seed, options.wall.clone())?;
         let driver = Driver::new(options.speed, world.core.now());
-        Ok(Self {
-            inner: Arc::new(Mutex::new(Inner {
+        Ok(Self(Arc::new(Shared {
+            inner: Mutex::new(Inner {
                 world,
                 driver,
                 blueprint: Arc::new(blueprint),
                 options,
                 sink: None,
-            })),
-            acquisitions: Arc::default(),
-            arrivals: Arc::default(),
-        })
+            }),
+            acquisitions: AtomicU64::default(),
+            arrivals: AtomicU64::default(),
+        })))
     }
 
     fn raw_lock(&self) -> MutexGuard<'_, Inner> {
-        self.acquisitions.fetch_add(1, Ordering::Relaxed);
+        self.0.acquisitions.fetch_add(1, Ordering::Relaxed);
         // A panic inside a handler (an engine bug) poisons the lock; the world it leaves is
         // still the best picture we have, and the panic itself is already in the journal.
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+        self.0.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Locks the world after catching virtual time up with the real-time driver.
@@ -221,7 +224,7 @@ impl Sim {
     /// Stamps an arrival on the world as it stands (the lock is held by the caller).
     pub(super) fn arrival(&self, world: &World) -> Arrived {
         Arrived {
-            order: self.arrivals.fetch_add(1, Ordering::Relaxed),
+            order: self.0.arrivals.fetch_add(1, Ordering::Relaxed),
             at_ms: world.core.now(),
             wall: world.core.wall.now(),
         }
@@ -235,7 +238,8 @@ impl Sim {
 
     /// Continues the order of arrivals after `order` (a state file's last input).
     pub fn arrivals_after(&self, order: u64) {
-        self.arrivals
+        self.0
+            .arrivals
             .fetch_max(order.saturating_add(1), Ordering::Relaxed);
     }
 
@@ -272,7 +276,7 @@ impl Sim {
 
     /// How many times the world has been locked since this simulator started.
     pub fn acquisitions(&self) -> u64 {
-        self.acquisitions.load(Ordering::Relaxed)
+        self.0.acquisitions.load(Ordering::Relaxed)
     }
 
     /// What the world in force was built from.

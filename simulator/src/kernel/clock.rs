@@ -146,6 +146,39 @@ fn sanitize_speed(speed: f64) -> f64 {
     }
 }
 
+/// Writes `dt` as `YYYY-MM-DDTHH:MM:SS` (no fraction, no zone) digit by digit, the part of a
+/// timestamp every vendor's envelope carries (strftime parses its pattern on every call).
+/// Returns false, writing nothing, for a year outside 0..=9999.
+pub fn push_date_time<Tz: chrono::TimeZone>(out: &mut String, dt: &DateTime<Tz>) -> bool {
+    use chrono::{Datelike, Timelike};
+    let Ok(year) = u32::try_from(dt.year()) else {
+        return false;
+    };
+    if year > 9999 {
+        return false;
+    }
+    push_digits(out, year, 4);
+    for (sep, n) in [
+        ('-', dt.month()),
+        ('-', dt.day()),
+        ('T', dt.hour()),
+        (':', dt.minute()),
+        (':', dt.second()),
+    ] {
+        out.push(sep);
+        push_digits(out, n, 2);
+    }
+    true
+}
+
+/// Writes the last `width` decimal digits of `n`, zero-padded.
+pub fn push_digits(out: &mut String, n: u32, width: u32) {
+    for i in (0..width).rev() {
+        let d = (n / 10u32.pow(i)) % 10;
+        out.push(char::from(b'0' + d as u8));
+    }
+}
+
 /// Parses a duration written as people write them: "90s", "5m", "1h30m", "250ms", "2d", or a
 /// bare number of seconds ("42", "1.5").
 pub fn parse_duration(text: &str) -> Result<Millis, String> {

@@ -11,7 +11,7 @@
 //! straight to bytes). A journal file ([`Sink`]) gets every entry as a JSON line, so a long run
 //! loses nothing when the ring wraps.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
@@ -111,7 +111,8 @@ enum Name {
 #[derive(Debug, Default)]
 struct Names {
     texts: Vec<Arc<str>>,
-    index: HashMap<Arc<str>, u32>,
+    /// Looked up for every name of every entry: FxHash, not SipHash (the names are ours).
+    index: rustc_hash::FxHashMap<Arc<str>, u32>,
 }
 
 impl Names {

@@ -14,7 +14,7 @@
 use std::sync::OnceLock;
 
 use aes::cipher::{BlockDecryptMut, KeyIvInit};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, HeaderName};
 use axum::response::Response;
 use base64::Engine;
 use rsa::pkcs1::{DecodeRsaPrivateKey, EncodeRsaPublicKey};
@@ -158,14 +158,19 @@ fn aes_decrypt(keys: &[u8], body: &[u8]) -> Result<Vec<u8>, ObError> {
     Ok(plain[..plain.len() - pad].to_vec())
 }
 
+// The credential headers, named once (a lookup by `&str` parses the name every time).
+const AGENT_HEADER: HeaderName = HeaderName::from_static("x-ocs-agent-header");
+const OCS_HEADER: HeaderName = HeaderName::from_static("x-ocs-header");
+const OCS_AUTH: HeaderName = HeaderName::from_static("x-ocs-auth");
+
 /// The v2 header a request carries, as `BodyDecrypt` picks it: the agent header first.
 fn v2_header(headers: &HeaderMap) -> Option<&str> {
-    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    text("x-ocs-agent-header").or_else(|| text("x-ocs-header"))
+    let text = |name: &HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+    text(&AGENT_HEADER).or_else(|| text(&OCS_HEADER))
 }
 
 fn v1_header(headers: &HeaderMap) -> Option<&str> {
-    headers.get("x-ocs-auth").and_then(|v| v.to_str().ok())
+    headers.get(&OCS_AUTH).and_then(|v| v.to_str().ok())
 }
 
 /// A v2 header decoded, and the body decrypted with its key (`None`: an empty body).
@@ -282,7 +287,7 @@ fn check(req: Request<'_>, ahead: Decrypted, m: &Model, now_s: i64) -> Result<Ve
     let v2 = m.auth.contains(&AuthVersion::V2);
     let v1 = m.auth.contains(&AuthVersion::V1);
     // `BodyDecrypt` prefers the agent header; `Verify` then checks it against the agent password.
-    let agent_header = v2 && headers.contains_key("x-ocs-agent-header");
+    let agent_header = v2 && headers.contains_key(&AGENT_HEADER);
     let v2_header = if v2 { v2_header(headers) } else { None };
     let cred = if let Some(h) = v2_header {
         let decoded = ahead.v2.unwrap_or_else(|| decode_v2_with_body(h, body));

@@ -1,140 +1,198 @@
 //! The task DTOs in the real key order (`task_dto.go`): DagDetailDTO, NodeDetailDTO,
 //! TaskDetailDTO, with the real `additional_data`, `nodes` and time rules.
 
-use serde_json::{Map, Value};
+use serde::Serialize;
+use serde_json::Value;
 
 use super::config::Profile;
 use super::lifecycle::{Dag, Node, SubTask, Time};
 use super::model::Model;
 use super::wire::{time_at, unix_zero, GO_ZERO_TIME};
-use crate::kernel::Core;
+use crate::kernel::{to_json, Core};
 
-fn time(core: &Core, t: Time) -> Value {
-    Value::String(match t {
+fn time(core: &Core, t: Time) -> String {
+    match t {
         Time::Unix0 => unix_zero(core),
         Time::At(ms) => time_at(core, ms),
-    })
-}
-
-/// `additional_data`: `{}` where the real DTO carries some, `null` elsewhere.
-fn additional(present: bool) -> Value {
-    if present {
-        Value::Object(Map::new())
-    } else {
-        Value::Null
     }
 }
 
-/// A list of details, or `null` when details are not shown.
-fn details(show: bool, items: impl FnOnce() -> Vec<Value>) -> Value {
-    if show {
-        Value::Array(items())
-    } else {
-        Value::Null
-    }
+/// `additional_data`'s `{}` (where the real DTO carries some; `None` writes `null`).
+#[derive(Debug, Serialize)]
+pub struct Additional {}
+
+fn additional(present: bool) -> Option<Additional> {
+    present.then_some(Additional {})
 }
 
 /// The keys a node and a sub task open with: generic id, own id, name, state, operator,
-/// start and end time.
-fn opening(
+/// start and end time (`node_id` or `task_id`, by the type it opens).
+#[derive(Debug, Serialize)]
+pub struct Opening<Id> {
+    id: String,
+    #[serde(flatten)]
+    own: Id,
+    name: String,
+    state: String,
+    operator: String,
+    start_time: String,
+    end_time: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NodeId {
+    node_id: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TaskId {
+    task_id: u64,
+}
+
+fn opening<Id>(
     core: &Core,
-    (id_key, id): (&str, u64),
+    (own, id): (Id, u64),
     name: &str,
     (state, operator): (String, String),
     (start, end): (Time, Time),
-) -> Map<String, Value> {
-    let mut o = Map::new();
-    o.insert("id".into(), Value::from(format!("1{id}")));
-    o.insert(id_key.into(), Value::from(id));
-    o.insert("name".into(), Value::from(name));
-    o.insert("state".into(), Value::from(state));
-    o.insert("operator".into(), Value::from(operator));
-    o.insert("start_time".into(), time(core, start));
-    o.insert("end_time".into(), time(core, end));
-    o
+) -> Opening<Id> {
+    Opening {
+        id: format!("1{id}"),
+        own,
+        name: name.to_string(),
+        state,
+        operator,
+        start_time: time(core, start),
+        end_time: time(core, end),
+    }
+}
+
+/// DagDetailDTO, written straight to bytes by the DAG read.
+#[derive(Debug, Serialize)]
+pub struct DagDto {
+    id: String,
+    dag_id: u64,
+    name: String,
+    stage: usize,
+    max_stage: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    maintenance_type: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    maintenance_key: Option<&'static str>,
+    state: String,
+    operator: String,
+    start_time: String,
+    end_time: String,
+    additional_data: Option<Additional>,
+    /// `null` when details are not shown.
+    nodes: Option<Vec<NodeDto>>,
+}
+
+/// NodeDetailDTO.
+#[derive(Debug, Serialize)]
+pub struct NodeDto {
+    #[serde(flatten)]
+    opening: Opening<NodeId>,
+    additional_data: Option<Additional>,
+    /// `null` when details are not shown.
+    sub_tasks: Option<Vec<TaskDto>>,
+}
+
+/// TaskDetailDTO.
+#[derive(Debug, Serialize)]
+pub struct TaskDto {
+    #[serde(flatten)]
+    opening: Opening<TaskId>,
+    additional_data: Option<Additional>,
+    execute_times: u32,
+    execute_agent: Agent,
+    task_logs: Option<Vec<String>>,
+}
+
+#[derive(Debug, Serialize)]
+struct Agent {
+    ip: String,
+    port: u16,
 }
 
 /// A DAG. `fresh`: the creation response (zero times, no details).
 pub fn dag(m: &Model, core: &Core, d: &Dag, show_details: bool, fresh: bool) -> Value {
-    let mut o = Map::new();
-    o.insert("id".into(), Value::from(d.generic_id()));
-    o.insert("dag_id".into(), Value::from(d.dag_id));
-    o.insert("name".into(), Value::from(d.name.clone()));
-    o.insert("stage".into(), Value::from(d.stage));
-    o.insert("max_stage".into(), Value::from(d.nodes.len()));
-    if m.profile == Profile::Current {
-        o.insert(
-            "maintenance_type".into(),
-            Value::from(if d.maintenance { 2 } else { 0 }),
-        );
-        o.insert("maintenance_key".into(), Value::from(""));
-    }
-    o.insert("state".into(), Value::from(d.state.to_string()));
-    o.insert("operator".into(), Value::from(d.operator.to_string()));
-    if fresh {
-        o.insert("start_time".into(), Value::from(GO_ZERO_TIME));
-        o.insert("end_time".into(), Value::from(GO_ZERO_TIME));
+    to_json(&dag_dto(m, core, d, show_details, fresh))
+}
+
+/// A DAG as its typed DTO (see [`dag`]).
+pub fn dag_dto(m: &Model, core: &Core, d: &Dag, show_details: bool, fresh: bool) -> DagDto {
+    let current = m.profile == Profile::Current;
+    let (start_time, end_time) = if fresh {
+        (GO_ZERO_TIME.to_string(), GO_ZERO_TIME.to_string())
     } else {
-        o.insert("start_time".into(), time(core, d.start));
-        o.insert("end_time".into(), time(core, d.end));
-    }
-    let show = show_details && !fresh;
-    o.insert(
-        "additional_data".into(),
-        additional(show && d.nodes.len() >= 2),
-    );
-    let nodes = || {
-        d.nodes
-            .iter()
-            .map(|n| node(m, core, n, true, true))
-            .collect()
+        (time(core, d.start), time(core, d.end))
     };
-    o.insert("nodes".into(), details(show, nodes));
-    Value::Object(o)
+    let show = show_details && !fresh;
+    DagDto {
+        id: d.generic_id(),
+        dag_id: d.dag_id,
+        name: d.name.clone(),
+        stage: d.stage,
+        max_stage: d.nodes.len(),
+        maintenance_type: current.then_some(if d.maintenance { 2 } else { 0 }),
+        maintenance_key: current.then_some(""),
+        state: d.state.to_string(),
+        operator: d.operator.to_string(),
+        start_time,
+        end_time,
+        additional_data: additional(show && d.nodes.len() >= 2),
+        nodes: show.then(|| {
+            d.nodes
+                .iter()
+                .map(|n| node_dto(m, core, n, true, true))
+                .collect()
+        }),
+    }
 }
 
 /// A node; `inside_dag`: rendered as part of a DAG detail (`additional_data` null).
 pub fn node(m: &Model, core: &Core, n: &Node, show_details: bool, inside_dag: bool) -> Value {
+    to_json(&node_dto(m, core, n, show_details, inside_dag))
+}
+
+fn node_dto(m: &Model, core: &Core, n: &Node, show_details: bool, inside_dag: bool) -> NodeDto {
     let said = (n.state.to_string(), n.operator.to_string());
-    let mut o = opening(
-        core,
-        ("node_id", n.node_id),
-        &n.name,
-        said,
-        (n.start, n.end),
-    );
-    o.insert(
-        "additional_data".into(),
-        additional(!inside_dag && n.tasks.len() >= 2),
-    );
-    let tasks = || n.tasks.iter().map(|t| task(m, core, n, t)).collect();
-    o.insert("sub_tasks".into(), details(show_details, tasks));
-    Value::Object(o)
+    NodeDto {
+        opening: opening(
+            core,
+            (NodeId { node_id: n.node_id }, n.node_id),
+            &n.name,
+            said,
+            (n.start, n.end),
+        ),
+        additional_data: additional(!inside_dag && n.tasks.len() >= 2),
+        sub_tasks: show_details.then(|| n.tasks.iter().map(|t| task_dto(m, core, n, t)).collect()),
+    }
 }
 
 /// A sub task.
 pub fn task(m: &Model, core: &Core, n: &Node, t: &SubTask) -> Value {
+    to_json(&task_dto(m, core, n, t))
+}
+
+fn task_dto(m: &Model, core: &Core, n: &Node, t: &SubTask) -> TaskDto {
     let server = &m.servers[t.server];
     let said = (t.state.to_string(), t.operator.to_string());
-    let mut o = opening(
-        core,
-        ("task_id", t.task_id),
-        &n.name,
-        said,
-        (t.start, t.end),
-    );
-    o.insert("additional_data".into(), additional(false));
-    o.insert("execute_times".into(), Value::from(t.execute_times));
-    let mut agent = Map::new();
-    agent.insert("ip".into(), Value::from(server.ip.clone()));
-    agent.insert("port".into(), Value::from(server.port));
-    o.insert("execute_agent".into(), Value::Object(agent));
-    o.insert(
-        "task_logs".into(),
-        match &t.logs {
-            Some(l) => Value::from(l.clone()),
-            None => Value::Null,
+    TaskDto {
+        opening: opening(
+            core,
+            (TaskId { task_id: t.task_id }, t.task_id),
+            &n.name,
+            said,
+            (t.start, t.end),
+        ),
+        additional_data: None,
+        execute_times: t.execute_times,
+        execute_agent: Agent {
+            ip: server.ip.clone(),
+            port: server.port,
         },
-    );
-    Value::Object(o)
+        task_logs: t.logs.clone(),
+    }
 }

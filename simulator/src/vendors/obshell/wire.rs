@@ -3,42 +3,32 @@
 //! `data`/`error`, slices wrapped as `{"contents":[…]}`), Go's RFC3339Nano times, and the
 //! trace id rule (`X-OBSHELL-Trace-ID` if sent, else 16 hex digits from the request's stream).
 
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, FixedOffset};
 use rand::RngCore;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::kernel::clock::{push_date_time, push_digits};
 use crate::kernel::{Core, Millis};
 
 /// Go's zero `time.Time`, as DTOs show it before the DB has written a time.
 pub const GO_ZERO_TIME: &str = "0001-01-01T00:00:00Z";
 
 /// Formats like Go's `time.RFC3339Nano`: fraction with trailing zeros dropped (none if zero),
-/// `Z` for UTC, else `±hh:mm`. Written digit by digit into one string (this is on every
-/// envelope); years outside 0..=9999 go through chrono's `%Y`.
+/// `Z` for UTC, else `±hh:mm`. Written digit by digit into one string (every envelope and DTO
+/// time goes through here; `format!` machinery was most of a DAG read's rendering); years
+/// outside 0..=9999 go through chrono's `%Y`.
 pub fn go_time(dt: DateTime<FixedOffset>) -> String {
-    use chrono::{Datelike, Timelike};
-    use std::fmt::Write;
     let mut out = String::with_capacity(35);
-    if (0..=9999).contains(&dt.year()) {
-        let _ = write!(
-            out,
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-            dt.year(),
-            dt.month(),
-            dt.day(),
-            dt.hour(),
-            dt.minute(),
-            dt.second()
-        );
-    } else {
-        let _ = write!(out, "{}", dt.format("%Y-%m-%dT%H:%M:%S"));
+    if !push_date_time(&mut out, &dt) {
+        out.push_str(&dt.format("%Y-%m-%dT%H:%M:%S").to_string());
     }
     let nanos = dt.timestamp_subsec_nanos();
     if nanos != 0 {
-        let _ = write!(out, ".{nanos:09}");
+        out.push('.');
+        push_digits(&mut out, nanos, 9);
         let kept = out.trim_end_matches('0').len();
         out.truncate(kept);
     }
@@ -46,9 +36,11 @@ pub fn go_time(dt: DateTime<FixedOffset>) -> String {
     if offset == 0 {
         out.push('Z');
     } else {
-        let sign = if offset < 0 { '-' } else { '+' };
-        let a = offset.abs();
-        let _ = write!(out, "{sign}{:02}:{:02}", a / 3600, (a % 3600) / 60);
+        out.push(if offset < 0 { '-' } else { '+' });
+        let a = offset.unsigned_abs();
+        push_digits(&mut out, a / 3600, 2);
+        out.push(':');
+        push_digits(&mut out, (a % 3600) / 60, 2);
     }
     out
 }
@@ -134,8 +126,9 @@ pub fn trace_id(core: &mut Core, headers: &HeaderMap) -> String {
 
 /// The client's own `X-OBSHELL-Trace-ID`, if it sent a non-empty one.
 fn sent_trace_id(headers: &HeaderMap) -> Option<&str> {
+    const TRACE_ID: HeaderName = HeaderName::from_static("x-obshell-trace-id");
     headers
-        .get("x-obshell-trace-id")
+        .get(&TRACE_ID)
         .and_then(|v| v.to_str().ok())
         .filter(|t| !t.is_empty())
 }
@@ -232,6 +225,8 @@ mod tests {
         assert_eq!(go_time(dt), "2024-01-09T19:26:25.96275587+08:00");
         let whole = DateTime::parse_from_rfc3339("2024-01-09T19:26:25+00:00").unwrap();
         assert_eq!(go_time(whole), "2024-01-09T19:26:25Z");
+        let west = DateTime::parse_from_rfc3339("0999-12-31T23:59:05.100-05:30").unwrap();
+        assert_eq!(go_time(west), "0999-12-31T23:59:05.1-05:30");
     }
 
     #[test]

@@ -11,6 +11,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{json, Value};
 
+use crate::kernel::clock::{push_date_time, push_digits};
+
 /// The resource, type or id does not exist (storops: UnityResourceNotFoundError).
 pub const NOT_FOUND: u32 = 0x7d13005;
 /// The action is not allowed (storops: UnityActionNotAllowedError).
@@ -51,10 +53,15 @@ pub const UPGRADE_TASK_FAILED: u32 = 0x6101008;
 
 /// `yyyy-mm-ddThh:mm:ss.sssZ`, Unity's DateTime.
 pub fn format_datetime(unix_ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(unix_ms)
-        .unwrap_or_default()
-        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
-        .to_string()
+    let dt = chrono::DateTime::from_timestamp_millis(unix_ms).unwrap_or_default();
+    let mut out = String::with_capacity(24);
+    if !push_date_time(&mut out, &dt) {
+        return dt.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+    }
+    out.push('.');
+    push_digits(&mut out, dt.timestamp_subsec_millis(), 3);
+    out.push('Z');
+    out
 }
 
 /// A Unity error: status, code and the English text (without the code suffix). It is

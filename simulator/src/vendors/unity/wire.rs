@@ -260,6 +260,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn datetimes_are_utc_with_milliseconds_as_strftime_writes_them() {
+        for ms in [
+            0,
+            1_767_225_600_123,
+            1_767_225_659_001,
+            -1,
+            253_402_300_799_999,
+        ] {
+            let strftime = chrono::DateTime::from_timestamp_millis(ms)
+                .unwrap()
+                .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+                .to_string();
+            assert_eq!(format_datetime(ms), strftime, "{ms}");
+        }
+        assert_eq!(
+            format_datetime(1_767_225_600_123),
+            "2026-01-01T00:00:00.123Z"
+        );
+    }
+
+    #[test]
     fn intervals_are_hours_minutes_seconds_and_millis() {
         assert_eq!(format_interval(210_000), "00:03:30.000");
         assert_eq!(format_interval(90_061_001), "25:01:01.001");

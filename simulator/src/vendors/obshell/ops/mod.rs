@@ -50,13 +50,14 @@ impl Endpoint {
     }
 }
 
-/// An answer's `data`: a JSON tree, or a typed value written straight to bytes (the status
-/// read, which clients poll).
+/// An answer's `data`: a JSON tree, or a typed value written straight to bytes (the reads
+/// clients poll: the status, a DAG).
 #[derive(Debug, serde::Serialize)]
 #[serde(untagged)]
 pub enum Data {
     Json(Value),
     Status(agent::Status),
+    Dag(super::dto::DagDto),
 }
 
 /// A request's input: the path's `{id}`, the query and the (decrypted) body.
@@ -163,6 +164,10 @@ impl Operation {
     pub fn apply(&self, m: &mut Model, core: &mut Core) -> Result<Option<Data>, ObError> {
         let json = match self {
             Self::Status => return Ok(Some(Data::Status(agent::status(m, core)))),
+            Self::Task(TaskOp::GetDag { dag, show }) => {
+                let dto = super::dto::dag_dto(m, core, &m.dags[*dag], *show, false);
+                return Ok(Some(Data::Dag(dto)));
+            }
             Self::Info => Some(agent::info(m, core)),
             Self::ObInfo => Some(agent::ob_info(m)),
             Self::AgentsStatus => Some(agent::agents_status(m, core)),
