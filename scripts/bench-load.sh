@@ -2,13 +2,15 @@
 # The load benchmark (issue 11): one hot read per vendor, the simulator side by side with
 # httpmock's standalone server serving byte-identical responses for the same paths, the servers
 # alternated A B A B in one run. Prints req/s, p50 and p99 of each, the ratio, and the
-# simulator's RSS after. Not in CI: it is slow and the figures are only worth reading as ratios
-# taken in one run on one machine. BENCHMARKS.md has its figures.
+# simulator's RSS after, and each server's own CPU time per request (from /proc, so other load
+# on the machine disturbs it far less than req/s). Not in CI: it is slow and the figures are
+# only worth reading as ratios taken in one run on one machine. BENCHMARKS.md has its figures.
 #
 #   bash scripts/bench-load.sh                 # release build of this tree, 2 rounds of 5 s
 #   BENCH_ROUNDS=3 BENCH_SECONDS=10 bash scripts/bench-load.sh
 #   BENCH_BEFORE=/path/to/old/upgrade-sim bash scripts/bench-load.sh   # a third server: A B C
 #   BENCH_ONLY=taurusdb-token bash scripts/bench-load.sh               # one read
+#   BENCH_PORT=18580 bash scripts/bench-load.sh   # ports PORT, PORT+1, PORT+2 (default 18480)
 #
 # Needs wrk (apt-get install -y wrk), curl, openssl and python3; installs httpmock into
 # $HOME/.cache/upgrade-sim/httpmock when missing.
@@ -20,7 +22,8 @@ ROUNDS="${BENCH_ROUNDS:-2}"
 SECONDS_EACH="${BENCH_SECONDS:-5}"
 CONNS="${BENCH_CONNECTIONS:-16}"
 ONLY="${BENCH_ONLY:-}"
-SIM_PORT=18480 MOCK_PORT=18481 BEFORE_PORT=18482
+PORT="${BENCH_PORT:-18480}"
+SIM_PORT="$PORT" MOCK_PORT=$((PORT + 1)) BEFORE_PORT=$((PORT + 2))
 WORK="$(mktemp -d)"
 PIDS=()
 cleanup() {
@@ -66,6 +69,10 @@ grep -q '^  auth: \[v1, v2\]$' "$WORK/bench.yaml" ||
     { echo "bench-load: could not offer v1 auth in $WORK/bench.yaml" >&2; exit 2; }
 
 start_sim() { # binary port
+    if curl -s -o /dev/null "http://127.0.0.1:$2/"; then
+        echo "bench-load: something already answers on port $2 (an earlier run still stopping?)" >&2
+        exit 2
+    fi
     "$1" serve --speed 0 --scenario "$WORK/bench.yaml" --listen "127.0.0.1:$2" >"$WORK/sim-$2.log" 2>&1 &
     PIDS+=($!)
     wait_port "$2"
@@ -74,9 +81,11 @@ start_sim() { # binary port
 start_sim "$SIM" "$SIM_PORT"
 SIM_PID="${PIDS[-1]}"
 SERVERS=("sim:$SIM_PORT")
+declare -A PID_OF=([sim]="$SIM_PID")
 if [ -n "${BENCH_BEFORE:-}" ]; then
     start_sim "$BENCH_BEFORE" "$BEFORE_PORT"
     SERVERS+=("before:$BEFORE_PORT")
+    PID_OF[before]="${PIDS[-1]}"
 fi
 
 PROJECT=054e292c9880d4992f02c0196d3ea468
@@ -184,6 +193,7 @@ done
 "$HTTPMOCK" --port "$MOCK_PORT" --disable-access-log --request-history-limit 0 \
     --mock-files-dir "$WORK/mocks" >"$WORK/httpmock.log" 2>&1 &
 PIDS+=($!)
+PID_OF[httpmock]="${PIDS[-1]}"
 wait_port "$MOCK_PORT"
 SERVERS+=("httpmock:$MOCK_PORT")
 
@@ -194,12 +204,18 @@ for spec in "${READS[@]}"; do
 done
 echo
 
-run_wrk() { # port path headers -> "req/s p50 p99 errors"
-    local args=() h
+# The CPU time (user + system, in clock ticks) a server process has used so far.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+run_wrk() { # port path headers pid -> "req/s p50 p99 errors cpu-us-per-request"
+    local args=() h before after
     while IFS= read -r h; do [ -n "$h" ] && args+=(-H "$h"); done < <(headers_of "$3" "$2")
-    wrk -t1 -c"$CONNS" -d"${SECONDS_EACH}s" --latency "${args[@]}" "http://127.0.0.1:$1$2" |
-        python3 -c '
-import re, sys
+    before="$(cpu_ticks "$4")"
+    wrk -t1 -c"$CONNS" -d"${SECONDS_EACH}s" --latency "${args[@]}" "http://127.0.0.1:$1$2" \
+        >"$WORK/wrk.out"
+    after="$(cpu_ticks "$4")"
+    CPU_TICKS=$((after - before)) TICK_HZ="$(getconf CLK_TCK)" python3 -c '
+import os, re, sys
 t = sys.stdin.read()
 def ms(p):
     m = re.search(r"^\s+%s%%\s+([\d.]+)(us|ms|s)\s*$" % p, t, re.M)
@@ -208,28 +224,49 @@ def ms(p):
 rps = re.search(r"Requests/sec:\s+([\d.]+)", t)
 bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", t)
 errs = re.search(r"Socket errors:.*", t)
-print(rps.group(1) if rps else 0, ms(50), ms(99), (bad.group(1) if bad else 0), "err" if errs else "")'
+done = re.search(r"(\d+) requests in", t)
+cpu_us = int(os.environ["CPU_TICKS"]) * 1e6 / int(os.environ["TICK_HZ"])
+per = cpu_us / int(done.group(1)) if done and int(done.group(1)) else float("nan")
+print(rps.group(1) if rps else 0, ms(50), ms(99), (bad.group(1) if bad else 0), "%.1f" % per,
+      "err" if errs else "")' <"$WORK/wrk.out"
 }
 
-printf '%-15s %-9s %5s %10s %8s %8s\n' read server round 'req/s' 'p50 ms' 'p99 ms'
-declare -A BEST
+printf '%-15s %-9s %5s %10s %8s %8s %12s\n' read server round 'req/s' 'p50 ms' 'p99 ms' 'cpu us/req'
+declare -A BEST CPU
 for spec in "${READS[@]}"; do
     IFS='|' read -r name path hdrs <<<"$spec"
     if [ -n "$ONLY" ] && [ "$ONLY" != "$name" ]; then continue; fi
     for round in $(seq 1 "$ROUNDS"); do
         for server in "${SERVERS[@]}"; do
             label="${server%%:*}" port="${server#*:}"
-            read -r rps p50 p99 bad errs <<<"$(run_wrk "$port" "$path" "$hdrs")"
+            read -r rps p50 p99 bad cpu errs <<<"$(run_wrk "$port" "$path" "$hdrs" "${PID_OF[$label]}")"
             note=""
             [ "$bad" != 0 ] && note=" ($bad non-2xx)"
             [ -n "$errs" ] && note="$note (socket errors)"
-            printf '%-15s %-9s %5s %10.0f %8.2f %8.2f%s\n' "$name" "$label" "$round" "$rps" "$p50" "$p99" "$note"
+            printf '%-15s %-9s %5s %10.0f %8.2f %8.2f %12s%s\n' "$name" "$label" "$round" "$rps" "$p50" "$p99" "$cpu" "$note"
             key="$name/$label"
             BEST[$key]="$(python3 -c "print(max(float('${BEST[$key]:-0}'), float('$rps')))")"
+            CPU[$key]="$(python3 -c "print(min(float('${CPU[$key]:-inf}'), float('$cpu')))")"
         done
     done
 done
 
+echo
+echo "least server CPU time per request over $ROUNDS rounds, µs (ratio to httpmock; the figure a"
+echo "shared machine disturbs least, since it counts only the server's own work):"
+for spec in "${READS[@]}"; do
+    IFS='|' read -r name _ _ <<<"$spec"
+    if [ -n "$ONLY" ] && [ "$ONLY" != "$name" ]; then continue; fi
+    mock="${CPU[$name/httpmock]}"
+    line="$(printf '%-15s httpmock %6.1f' "$name" "$mock")"
+    for server in "${SERVERS[@]}"; do
+        label="${server%%:*}"
+        [ "$label" = httpmock ] && continue
+        v="${CPU[$name/$label]}"
+        line="$line $(python3 -c "print('%s %6.1f (%.2fx)' % ('$label', $v, $v / $mock if $mock else 0))")"
+    done
+    echo "$line"
+done
 echo
 echo "best of $ROUNDS rounds, req/s (ratio to httpmock):"
 for spec in "${READS[@]}"; do
