@@ -1,16 +1,29 @@
-//! Who may call: Huawei Cloud's `SDK-HMAC-SHA256` AK/SK signature, rebuilt exactly as
-//! huaweicloudsdkcore's `Signer` builds it and verified for real (with a clock-skew window
-//! against the injected wall clock), or an `X-Auth-Token` from the scenario.
+//! Who may call: a Huawei Cloud AK/SK signature, rebuilt exactly as huaweicloudsdkcore's
+//! signers build it (`signer/signer.py`: `Signer`, `SM3Signer`, `P256SHA256Signer`,
+//! `SM2SM3Signer`; `signer/utils.py` for the SM2 and P-256 keys) and verified for real with
+//! RustCrypto's `hmac`, `sha2`, `sm3`, `p256` and `sm2` crates, within a clock-skew window
+//! against the injected wall clock; or an `X-Auth-Token` from the scenario.
+//!
+//! The four algorithms share the canonical request (its hash and the payload hash are SHA-256,
+//! or SM3 for the two SM algorithms) and the string to sign; they differ in the signature:
+//! an HMAC keyed with the raw SK (`SDK-HMAC-SHA256`, `SDK-HMAC-SM3`), or an ECDSA (P-256,
+//! SHA-256) or SM2 (SM3, the default user id) signature by a private key the SDK derives from
+//! AK and SK (`_derive_key`), whose public key the simulator derives the same way.
 //!
 //! Verification needs the body (its hash is signed), so it is not a middleware: the `Call`
 //! every route takes reads the body outside the lock, and [`authenticate`] checks it inside
-//! the request's one exchange with the world, so unknown paths still get their 404.
+//! the request's one exchange with the world, so unknown paths still get their 404. The
+//! common case (SDK-HMAC-SHA256, a path with nothing to escape) streams the canonical
+//! request into the hash and the string to sign into the HMAC without building either.
+
+use std::borrow::Cow;
 
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method};
 use hmac::{Hmac, Mac};
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use sha2::{Digest, Sha256};
+use sm3::Sm3;
 
 use super::fleet::{AccessKey, Model};
 
@@ -21,40 +34,152 @@ const QUOTE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'~');
 
-pub const ALGORITHM: &str = "SDK-HMAC-SHA256";
-/// sha256 of nothing: what the SDK signs for an empty body.
-pub const EMPTY_HASH: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-
-fn quote(s: &str) -> String {
-    utf8_percent_encode(s, QUOTE).to_string()
+/// The signing algorithms of huaweicloudsdkcore's `SigningAlgorithm` (`signer/algorithm.py`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Algorithm {
+    HmacSha256,
+    HmacSm3,
+    EcdsaP256Sha256,
+    Sm2Sm3,
 }
 
-fn unquote(s: &str) -> String {
-    percent_decode_str(s).decode_utf8_lossy().into_owned()
+/// The SDK's derived-key signer (`DerivationAKSKSigner`, needs a region and service name):
+/// named in its refusal, not verified.
+const DERIVED: &str = "V11-HMAC-SHA256";
+
+impl Algorithm {
+    pub const ALL: [Self; 4] = [
+        Self::HmacSha256,
+        Self::HmacSm3,
+        Self::EcdsaP256Sha256,
+        Self::Sm2Sm3,
+    ];
+
+    /// The name the Authorization header and the string to sign start with.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::HmacSha256 => "SDK-HMAC-SHA256",
+            Self::HmacSm3 => "SDK-HMAC-SM3",
+            Self::EcdsaP256Sha256 => "SDK-ECDSA-P256-SHA256",
+            Self::Sm2Sm3 => "SDK-SM2-SM3",
+        }
+    }
+
+    fn sm3(self) -> bool {
+        matches!(self, Self::HmacSm3 | Self::Sm2Sm3)
+    }
+
+    /// The header a client may send the payload's hash in (`_HEADER_CONTENT`).
+    pub fn content_header(self) -> &'static str {
+        if self.sm3() {
+            "x-sdk-content-sm3"
+        } else {
+            "x-sdk-content-sha256"
+        }
+    }
+
+    /// The hash of an empty payload (`_EMPTY_HASH`).
+    pub fn empty_hash(self) -> &'static str {
+        if self.sm3() {
+            "1ab21d8355cfa17f8e61194831e81a8f22bec8c728fefb747ed035eb5082aa2b"
+        } else {
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        }
+    }
+
+    /// The algorithm an Authorization value names, and the rest of the value.
+    fn of(value: &str) -> Option<(Self, &str)> {
+        let value = value.trim_start();
+        Self::ALL.into_iter().find_map(|a| {
+            value
+                .strip_prefix(a.name())
+                .filter(|rest| rest.starts_with(' '))
+                .map(|rest| (a, rest))
+        })
+    }
+}
+
+/// SHA-256 or SM3, fed piece by piece.
+enum Hasher {
+    Sha256(Sha256),
+    Sm3(Sm3),
+}
+
+impl Hasher {
+    fn new(alg: Algorithm) -> Self {
+        if alg.sm3() {
+            Self::Sm3(Sm3::new())
+        } else {
+            Self::Sha256(Sha256::new())
+        }
+    }
+
+    fn update(&mut self, bytes: &[u8]) {
+        match self {
+            Self::Sha256(h) => h.update(bytes),
+            Self::Sm3(h) => h.update(bytes),
+        }
+    }
+
+    fn finish(self) -> [u8; 32] {
+        match self {
+            Self::Sha256(h) => h.finalize().into(),
+            Self::Sm3(h) => h.finalize().into(),
+        }
+    }
+}
+
+/// Lower-case hex of a 32-byte digest, on the stack.
+fn hex32(digest: &[u8; 32]) -> [u8; 64] {
+    let mut out = [0u8; 64];
+    // 64 bytes is exactly twice 32: this cannot fail.
+    let _ = hex::encode_to_slice(digest, &mut out);
+    out
+}
+
+fn quote(s: &str) -> Cow<'_, str> {
+    utf8_percent_encode(s, QUOTE).into()
+}
+
+fn unquote(s: &str) -> Cow<'_, str> {
+    percent_decode_str(s).decode_utf8_lossy()
+}
+
+/// Whether Python's unquote-then-quote of each segment gives `path` back unchanged.
+fn path_is_canonical(path: &str) -> bool {
+    path.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'_' | b'.' | b'-' | b'~'))
 }
 
 /// The signer's CanonicalURI: the path unquoted, each segment re-quoted, ending with `/`.
-pub fn canonical_uri(raw_path: &str) -> String {
-    let mut uri = unquote(raw_path)
-        .split('/')
-        .map(quote)
-        .collect::<Vec<_>>()
-        .join("/");
+pub fn canonical_uri(raw_path: &str) -> Cow<'_, str> {
+    if path_is_canonical(raw_path) && raw_path.ends_with('/') {
+        return Cow::Borrowed(raw_path);
+    }
+    let mut uri = if path_is_canonical(raw_path) {
+        raw_path.to_string()
+    } else {
+        unquote(raw_path)
+            .split('/')
+            .map(quote)
+            .collect::<Vec<_>>()
+            .join("/")
+    };
     if !uri.ends_with('/') {
         uri.push('/');
     }
-    uri
+    Cow::Owned(uri)
 }
 
 /// The signer's CanonicalQueryString: the pairs sorted, both sides quoted, joined with `&`.
 pub fn canonical_query(raw_query: Option<&str>) -> String {
-    let mut pairs: Vec<(String, String)> = raw_query
+    let mut pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> = raw_query
         .unwrap_or("")
         .split('&')
         .filter(|p| !p.is_empty())
         .map(|p| match p.split_once('=') {
             Some((k, v)) => (unquote(k), unquote(v)),
-            None => (unquote(p), String::new()),
+            None => (unquote(p), Cow::Borrowed("")),
         })
         .collect();
     pairs.sort();
@@ -65,8 +190,51 @@ pub fn canonical_query(raw_query: Option<&str>) -> String {
         .join("&")
 }
 
-/// The six-line CanonicalRequest as bytes. `headers` are the signed headers' (lower-case
-/// name, raw value) in SignedHeaders order; values are trimmed as the SDK does.
+/// The hash of the six-line CanonicalRequest, fed to the hasher piece by piece. `headers`
+/// are the signed headers' (lower-case name, raw value) in SignedHeaders order; values are
+/// trimmed as the SDK does.
+fn canonical_hash<N: AsRef<str>>(
+    alg: Algorithm,
+    method: &str,
+    raw_path: &str,
+    raw_query: Option<&str>,
+    headers: &[(N, &[u8])],
+    payload_hash: &[u8],
+) -> [u8; 32] {
+    let mut h = Hasher::new(alg);
+    if method.bytes().any(|b| b.is_ascii_lowercase()) {
+        h.update(method.to_ascii_uppercase().as_bytes());
+    } else {
+        h.update(method.as_bytes());
+    }
+    h.update(b"\n");
+    h.update(canonical_uri(raw_path).as_bytes());
+    h.update(b"\n");
+    if raw_query.is_some_and(|q| !q.is_empty()) {
+        h.update(canonical_query(raw_query).as_bytes());
+    }
+    h.update(b"\n");
+    for (name, value) in headers {
+        h.update(name.as_ref().as_bytes());
+        h.update(b":");
+        h.update(value.trim_ascii());
+        h.update(b"\n");
+    }
+    h.update(b"\n");
+    for (i, (name, _)) in headers.iter().enumerate() {
+        if i > 0 {
+            h.update(b";");
+        }
+        h.update(name.as_ref().as_bytes());
+    }
+    h.update(b"\n");
+    h.update(payload_hash);
+    h.finish()
+}
+
+/// The six-line CanonicalRequest as bytes (for the tests; verification streams it into the
+/// hash instead).
+#[cfg(test)]
 pub fn canonical_request(
     method: &str,
     raw_path: &str,
@@ -95,73 +263,53 @@ pub fn canonical_request(
     out
 }
 
-/// The payload hash the SDK signs for `body`.
-pub fn payload_hash(body: &[u8]) -> String {
-    if body.is_empty() {
-        EMPTY_HASH.to_string()
-    } else {
-        hex::encode(Sha256::digest(body))
-    }
-}
-
-/// StringToSign: algorithm, X-Sdk-Date and the hex sha256 of the canonical request.
-pub fn string_to_sign(sdk_date: &str, canonical: &[u8]) -> String {
-    format!(
-        "{ALGORITHM}\n{sdk_date}\n{}",
-        hex::encode(Sha256::digest(canonical))
-    )
-}
-
-/// The signature: hex HMAC-SHA256 keyed with the raw SK (no key derivation).
-pub fn signature(sk: &str, string_to_sign: &str) -> String {
-    let mut mac = match Hmac::<Sha256>::new_from_slice(sk.as_bytes()) {
-        Ok(m) => m,
-        // HMAC takes keys of any length; this arm cannot happen.
-        Err(_) => return String::new(),
-    };
-    mac.update(string_to_sign.as_bytes());
-    hex::encode(mac.finalize().into_bytes())
-}
-
-/// `SDK-HMAC-SHA256 Access=AK, SignedHeaders=a;b, Signature=hex`, parsed.
+/// `<ALGORITHM> Access=AK, SignedHeaders=a;b, Signature=hex`, parsed, borrowing the value.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Authorization {
-    pub access: String,
-    pub signed_headers: Vec<String>,
-    pub signature: String,
+pub struct Authorization<'a> {
+    pub algorithm: Algorithm,
+    pub access: &'a str,
+    /// `a;b`, as sent.
+    pub signed_headers: &'a str,
+    pub signature: &'a str,
 }
 
-pub fn parse_authorization(value: &str) -> Option<Authorization> {
-    let rest = value.trim().strip_prefix(ALGORITHM)?.trim_start();
+pub fn parse_authorization(value: &str) -> Option<Authorization<'_>> {
+    let (algorithm, rest) = Algorithm::of(value)?;
     let (mut access, mut signed, mut sig) = (None, None, None);
     for part in rest.split(',') {
         let (k, v) = part.trim().split_once('=')?;
         match k.trim() {
-            "Access" => access = Some(v.trim().to_string()),
-            "SignedHeaders" => signed = Some(v.trim().to_string()),
-            "Signature" => sig = Some(v.trim().to_string()),
+            "Access" => access = Some(v.trim()),
+            "SignedHeaders" => signed = Some(v.trim()),
+            "Signature" => sig = Some(v.trim()),
             _ => return None,
         }
     }
     Some(Authorization {
+        algorithm,
         access: access?,
-        signed_headers: signed?
-            .split(';')
-            .map(|h| h.trim().to_ascii_lowercase())
-            .filter(|h| !h.is_empty())
-            .collect(),
+        signed_headers: signed?,
         signature: sig?,
     })
 }
 
-/// The other algorithms huaweicloudsdkcore's `HttpConfig.signing_algorithm` can choose
-/// (`signer/signer.py`, `signer/algorithm.py`): named in the refusal, not verified.
-pub const OTHER_ALGORITHMS: &[&str] = &[
-    "SDK-HMAC-SM3",
-    "SDK-ECDSA-P256-SHA256",
-    "SDK-SM2-SM3",
-    "V11-HMAC-SHA256",
-];
+/// `X-Sdk-Date` (`20240101T000000Z`), strictly.
+fn parse_sdk_date(date: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    let b = date.as_bytes();
+    if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
+        return None;
+    }
+    let num = |from: usize, to: usize| -> Option<u32> {
+        b[from..to].iter().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let day = chrono::NaiveDate::from_ymd_opt(num(0, 4)? as i32, num(4, 6)?, num(6, 8)?)?;
+    Some(
+        day.and_hms_opt(num(9, 11)?, num(11, 13)?, num(13, 15)?)?
+            .and_utc(),
+    )
+}
 
 /// Checks a signed request; `Ok` is the key that signed it, `Err` the reason, for
 /// APIGW.0301's message.
@@ -180,28 +328,30 @@ pub fn verify_signature<'k>(
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    if let Some(other) = OTHER_ALGORITHMS
-        .iter()
-        .find(|a| auth_value.trim_start().starts_with(&format!("{a} ")))
+    if auth_value
+        .trim_start()
+        .strip_prefix(DERIVED)
+        .is_some_and(|rest| rest.starts_with(' '))
     {
         return Err(format!(
-            "verify aksk signature fail (the signing algorithm {other} is not supported here; use the SDK's default {ALGORITHM})"
+            "verify aksk signature fail (the signing algorithm {DERIVED} is not supported here; use {})",
+            Algorithm::ALL.map(Algorithm::name).join(", ")
         ));
     }
-    let auth = parse_authorization(auth_value)
-        .ok_or("the Authorization header is not 'SDK-HMAC-SHA256 Access=..., SignedHeaders=..., Signature=...'")?;
+    let auth = parse_authorization(auth_value).ok_or(
+        "the Authorization header is not '<algorithm> Access=..., SignedHeaders=..., Signature=...' \
+         with an algorithm of SDK-HMAC-SHA256, SDK-HMAC-SM3, SDK-ECDSA-P256-SHA256 or SDK-SM2-SM3",
+    )?;
     let key = keys
         .iter()
         .find(|k| k.ak == auth.access)
         .ok_or("verify aksk signature fail (unknown access key)")?;
-    let sk = key.sk.as_str();
     let date = headers
         .get("x-sdk-date")
         .and_then(|v| v.to_str().ok())
         .ok_or("verify aksk signature fail (no X-Sdk-Date header)")?;
-    let signed_at = chrono::NaiveDateTime::parse_from_str(date, "%Y%m%dT%H%M%SZ")
-        .map_err(|_| "verify aksk signature fail (X-Sdk-Date is not like 20240101T000000Z)")?
-        .and_utc();
+    let signed_at = parse_sdk_date(date)
+        .ok_or("verify aksk signature fail (X-Sdk-Date is not like 20240101T000000Z)")?;
     let skew = (wall_now - signed_at).num_milliseconds().unsigned_abs();
     if skew > skew_ms {
         return Err(format!(
@@ -210,27 +360,278 @@ pub fn verify_signature<'k>(
             wall_now.format("%Y%m%dT%H%M%SZ")
         ));
     }
-    let mut signed: Vec<(&str, &[u8])> = Vec::with_capacity(auth.signed_headers.len());
-    for name in &auth.signed_headers {
-        let value = headers.get(name.as_str()).ok_or_else(|| {
+    let mut signed: Vec<(Cow<'_, str>, &[u8])> = Vec::with_capacity(8);
+    for name in auth
+        .signed_headers
+        .split(';')
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+    {
+        let value = headers.get(name).ok_or_else(|| {
             format!("verify aksk signature fail (signed header {name} is missing)")
         })?;
-        signed.push((name.as_str(), value.as_bytes()));
+        let name = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(name.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(name)
+        };
+        signed.push((name, value.as_bytes()));
     }
-    let hash = match headers
-        .get("x-sdk-content-sha256")
-        .and_then(|v| v.to_str().ok())
-    {
-        Some(h) if !body.is_empty() => h.to_string(),
-        _ => payload_hash(body),
+    let alg = auth.algorithm;
+    let body_hash: [u8; 64];
+    let payload_hash: &[u8] = match headers.get(alg.content_header()) {
+        _ if body.is_empty() => alg.empty_hash().as_bytes(),
+        Some(h) => h.as_bytes(),
+        None => {
+            let mut h = Hasher::new(alg);
+            h.update(body);
+            body_hash = hex32(&h.finish());
+            &body_hash
+        }
     };
-    let canonical = canonical_request(method.as_str(), raw_path, raw_query, &signed, &hash);
-    let expected = signature(sk, &string_to_sign(date, &canonical));
-    if !constant_time_eq(expected.as_bytes(), auth.signature.as_bytes()) {
+    let canonical = canonical_hash(
+        alg,
+        method.as_str(),
+        raw_path,
+        raw_query,
+        &signed,
+        payload_hash,
+    );
+    let to_sign = StringToSign {
+        alg,
+        date,
+        canonical_hex: hex32(&canonical),
+    };
+    if !signature_holds(&to_sign, key, auth.signature) {
         return Err("verify aksk signature fail".into());
     }
     temporary_key_holds(key, headers, wall_now)?;
     Ok(key)
+}
+
+/// StringToSign: the algorithm, X-Sdk-Date and the hex hash of the canonical request.
+struct StringToSign<'a> {
+    alg: Algorithm,
+    date: &'a str,
+    canonical_hex: [u8; 64],
+}
+
+impl StringToSign<'_> {
+    fn parts(&self) -> [&[u8]; 5] {
+        [
+            self.alg.name().as_bytes(),
+            b"\n",
+            self.date.as_bytes(),
+            b"\n",
+            &self.canonical_hex,
+        ]
+    }
+
+    fn to_vec(&self) -> Vec<u8> {
+        self.parts().concat()
+    }
+}
+
+/// Whether `signature` (hex, as sent) is the key's signature of the string to sign.
+fn signature_holds(to_sign: &StringToSign<'_>, key: &AccessKey, signature: &str) -> bool {
+    let Ok(sig) = hex::decode(signature) else {
+        return false;
+    };
+    match to_sign.alg {
+        Algorithm::HmacSha256 => hmac_holds_sha256(key, to_sign, &sig),
+        Algorithm::HmacSm3 => hmac_holds_sm3(key, to_sign, &sig),
+        Algorithm::EcdsaP256Sha256 => ecdsa::p256_holds(key, &to_sign.to_vec(), &sig),
+        Algorithm::Sm2Sm3 => ecdsa::sm2_holds(key, &to_sign.to_vec(), &sig),
+    }
+}
+
+/// HMAC with `D` keyed with `key` over `parts`, in a `[u8; 32]`.
+macro_rules! hmac_over {
+    ($d:ty, $key:expr, $parts:expr) => {{
+        match <Hmac<$d> as Mac>::new_from_slice($key) {
+            Ok(mut mac) => {
+                for part in $parts {
+                    mac.update(part);
+                }
+                Some(mac)
+            }
+            // HMAC takes keys of any length; this arm cannot happen.
+            Err(_) => None,
+        }
+    }};
+}
+
+fn hmac_holds_sha256(key: &AccessKey, to_sign: &StringToSign<'_>, sig: &[u8]) -> bool {
+    hmac_over!(Sha256, key.sk.as_bytes(), to_sign.parts())
+        .is_some_and(|mac| mac.verify_slice(sig).is_ok())
+}
+
+fn hmac_holds_sm3(key: &AccessKey, to_sign: &StringToSign<'_>, sig: &[u8]) -> bool {
+    hmac_over!(Sm3, key.sk.as_bytes(), to_sign.parts())
+        .is_some_and(|mac| mac.verify_slice(sig).is_ok())
+}
+
+/// The two elliptic-curve signers: the private key derived from AK and SK as the SDK's
+/// `P256SHA256Signer._derive_key` does, its public key, and the DER `(r, s)` checked.
+mod ecdsa {
+    use hmac::{Hmac, Mac};
+    use sha2::Sha256;
+    use sm3::{Digest, Sm3};
+
+    use super::super::fleet::AccessKey;
+    use super::Algorithm;
+
+    /// P-256's order minus two, big-endian.
+    const P256_N_MINUS_2: [u8; 32] =
+        hex_literal(b"ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc63254f");
+    /// SM2's order minus two, big-endian.
+    const SM2_N_MINUS_2: [u8; 32] =
+        hex_literal(b"fffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54121");
+    /// SM2's a, b, Gx, Gy, as ZA hashes them (GB/T 32918).
+    const SM2_CURVE: [u8; 128] = {
+        let a = hex_literal(b"fffffffeffffffffffffffffffffffffffffffff00000000fffffffffffffffc");
+        let b = hex_literal(b"28e9fa9e9d9f5e344d5a9e4bcf6509a7f39789f515ab8f92ddbcbd414d940e93");
+        let gx = hex_literal(b"32c4ae2c1f1981195f9904466a39c9948fe30bbff2660be1715a4589334c74c7");
+        let gy = hex_literal(b"bc3736a2f4f6779c59bdcee36b692153d0a9877cc62a474002df32e52139f0a0");
+        let mut out = [0u8; 128];
+        let mut i = 0;
+        while i < 32 {
+            out[i] = a[i];
+            out[32 + i] = b[i];
+            out[64 + i] = gx[i];
+            out[96 + i] = gy[i];
+            i += 1;
+        }
+        out
+    };
+    /// The SM2 user id the SDK signs with (`SM2SigningKey._za`'s default).
+    const SM2_UID: &[u8] = b"1234567812345678";
+
+    const fn hex_literal(h: &[u8; 64]) -> [u8; 32] {
+        const fn nibble(c: u8) -> u8 {
+            match c {
+                b'0'..=b'9' => c - b'0',
+                b'a'..=b'f' => c - b'a' + 10,
+                _ => panic!("not a lower-case hex digit"),
+            }
+        }
+        let mut out = [0u8; 32];
+        let mut i = 0;
+        while i < 32 {
+            out[i] = nibble(h[2 * i]) << 4 | nibble(h[2 * i + 1]);
+            i += 1;
+        }
+        out
+    }
+
+    fn hmac_sha256(sk: &[u8], data: &[u8]) -> Option<[u8; 32]> {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(sk).ok()?;
+        mac.update(data);
+        Some(mac.finalize().into_bytes().into())
+    }
+
+    fn hmac_sm3(sk: &[u8], data: &[u8]) -> Option<[u8; 32]> {
+        let mut mac = <Hmac<Sm3> as Mac>::new_from_slice(sk).ok()?;
+        mac.update(data);
+        Some(mac.finalize().into_bytes().into())
+    }
+
+    /// `_derive_key`: the first HMAC(SK, 1 ‖ algorithm ‖ 0 ‖ AK ‖ counter ‖ 256) that is at
+    /// most n − 2, plus one.
+    pub(super) fn derive(alg: Algorithm, ak: &str, sk: &str) -> Option<[u8; 32]> {
+        let limit = if alg == Algorithm::Sm2Sm3 {
+            SM2_N_MINUS_2
+        } else {
+            P256_N_MINUS_2
+        };
+        for counter in 0..0xffu8 {
+            let mut data = Vec::with_capacity(64 + ak.len());
+            data.extend_from_slice(&[0, 0, 0, 1]);
+            data.extend_from_slice(alg.name().as_bytes());
+            data.push(0);
+            data.extend_from_slice(ak.as_bytes());
+            data.push(counter);
+            data.extend_from_slice(&[0, 0, 1, 0]);
+            let candidate = if alg == Algorithm::Sm2Sm3 {
+                hmac_sm3(sk.as_bytes(), &data)?
+            } else {
+                hmac_sha256(sk.as_bytes(), &data)?
+            };
+            if candidate <= limit {
+                let mut d = candidate;
+                for byte in d.iter_mut().rev() {
+                    let (v, carry) = byte.overflowing_add(1);
+                    *byte = v;
+                    if !carry {
+                        break;
+                    }
+                }
+                return Some(d);
+            }
+        }
+        None
+    }
+
+    /// An SDK-ECDSA-P256-SHA256 signature: ECDSA over SHA-256 of the string to sign.
+    pub(super) fn p256_holds(key: &AccessKey, to_sign: &[u8], der: &[u8]) -> bool {
+        use p256::ecdsa::signature::Verifier;
+        let Some(d) = derive(Algorithm::EcdsaP256Sha256, &key.ak, &key.sk) else {
+            return false;
+        };
+        let (Ok(secret), Ok(sig)) = (
+            p256::SecretKey::from_slice(&d),
+            p256::ecdsa::Signature::from_der(der),
+        ) else {
+            return false;
+        };
+        let public = p256::ecdsa::VerifyingKey::from(secret.public_key());
+        public.verify(to_sign, &sig).is_ok()
+    }
+
+    /// The SM2 ZA the SDK hashes: as `_za` writes it, each coordinate of the public key in
+    /// as few bytes as its value needs (Python's `_int_to_bytes`).
+    pub(super) fn sm2_za(public: &sm2::PublicKey) -> [u8; 32] {
+        use sm2::elliptic_curve::sec1::ToEncodedPoint;
+        let point = public.to_encoded_point(false);
+        let trim = |c: Option<&sm2::FieldBytes>| -> Vec<u8> {
+            let c = c.map(|c| c.to_vec()).unwrap_or_default();
+            let start = c.iter().position(|b| *b != 0).unwrap_or(c.len());
+            c[start..].to_vec()
+        };
+        let mut h = Sm3::new();
+        h.update(((SM2_UID.len() * 8) as u16).to_be_bytes());
+        h.update(SM2_UID);
+        h.update(SM2_CURVE);
+        h.update(trim(point.x()));
+        h.update(trim(point.y()));
+        h.finalize().into()
+    }
+
+    /// An SDK-SM2-SM3 signature: SM2 over SM3(ZA ‖ string to sign).
+    pub(super) fn sm2_holds(key: &AccessKey, to_sign: &[u8], der: &[u8]) -> bool {
+        use sm2::dsa::signature::hazmat::PrehashVerifier;
+        let Some(d) = derive(Algorithm::Sm2Sm3, &key.ak, &key.sk) else {
+            return false;
+        };
+        // The DER `(r, s)` through the ecdsa crate's parser, as SM2's signature is the same
+        // pair of integers.
+        let sig = ::ecdsa::Signature::<sm2::Sm2>::from_der(der)
+            .ok()
+            .and_then(|s| sm2::dsa::Signature::from_slice(&s.to_bytes()).ok());
+        let (Ok(secret), Some(sig)) = (sm2::SecretKey::from_slice(&d), sig) else {
+            return false;
+        };
+        let public = secret.public_key();
+        let e: [u8; 32] = Sm3::new()
+            .chain_update(sm2_za(&public))
+            .chain_update(to_sign)
+            .finalize()
+            .into();
+        let Ok(verifier) = sm2::dsa::VerifyingKey::new("1234567812345678", public) else {
+            return false;
+        };
+        verifier.verify_prehash(&e, &sig).is_ok()
+    }
 }
 
 /// A temporary key needs its `X-Security-Token` and must not have expired; a permanent key
@@ -308,8 +709,10 @@ mod tests {
     #[test]
     fn the_canonical_uri_requotes_each_segment_and_ends_with_a_slash() {
         assert_eq!(canonical_uri("/v3/p/jobs"), "/v3/p/jobs/");
+        assert_eq!(canonical_uri("/v3/p/jobs/"), "/v3/p/jobs/");
         assert_eq!(canonical_uri("/v3/bad-proj%21/x"), "/v3/bad-proj%21/x/");
         assert_eq!(canonical_uri("/a%2Fb%20c"), "/a/b%20c/");
+        assert_eq!(canonical_uri("/a b"), "/a%20b/");
     }
 
     #[test]
@@ -322,18 +725,76 @@ mod tests {
     }
 
     #[test]
-    fn an_authorization_header_parses_into_its_three_parts() {
+    fn the_streamed_hash_is_the_hash_of_the_canonical_request() {
+        let headers: [(&str, &[u8]); 2] = [("host", b" h:1 "), ("x-sdk-date", b"20240101T000000Z")];
+        for alg in Algorithm::ALL {
+            for (path, query) in [("/v3/p/jobs", Some("id=%2Aa&b=1")), ("/v3/a%20b/", None)] {
+                let whole = canonical_request("get", path, query, &headers, alg.empty_hash());
+                let mut h = Hasher::new(alg);
+                h.update(&whole);
+                let streamed = canonical_hash(
+                    alg,
+                    "get",
+                    path,
+                    query,
+                    &headers,
+                    alg.empty_hash().as_bytes(),
+                );
+                assert_eq!(streamed, h.finish(), "{alg:?} {path}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_empty_hashes_are_the_hashes_of_nothing() {
+        assert_eq!(
+            hex::encode(Sha256::digest(b"")),
+            Algorithm::HmacSha256.empty_hash()
+        );
+        assert_eq!(
+            hex::encode(Sm3::digest(b"")),
+            Algorithm::Sm2Sm3.empty_hash()
+        );
+    }
+
+    #[test]
+    fn an_authorization_header_parses_into_its_parts_with_its_algorithm() {
         let a = parse_authorization(
             "SDK-HMAC-SHA256 Access=AK, SignedHeaders=content-type;host, Signature=ab12",
         );
         assert_eq!(
             a,
             Some(Authorization {
-                access: "AK".into(),
-                signed_headers: vec!["content-type".into(), "host".into()],
-                signature: "ab12".into()
+                algorithm: Algorithm::HmacSha256,
+                access: "AK",
+                signed_headers: "content-type;host",
+                signature: "ab12"
             })
         );
+        let sm2 = parse_authorization("SDK-SM2-SM3 Access=AK, SignedHeaders=host, Signature=30");
+        assert_eq!(sm2.map(|a| a.algorithm), Some(Algorithm::Sm2Sm3));
         assert_eq!(parse_authorization("Bearer x"), None);
+        assert_eq!(parse_authorization("SDK-HMAC-SHA256X Access=a"), None);
+    }
+
+    #[test]
+    fn the_sdk_date_parses_strictly() {
+        assert!(parse_sdk_date("20240101T000000Z").is_some());
+        for bad in [
+            "2024-01-01T000000Z",
+            "20241301T000000Z",
+            "20240101T000000",
+            "2024010aT000000Z",
+        ] {
+            assert_eq!(parse_sdk_date(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_derived_key_is_below_the_curve_order() {
+        for alg in [Algorithm::EcdsaP256Sha256, Algorithm::Sm2Sm3] {
+            let d = ecdsa::derive(alg, "AK", "SK");
+            assert!(d.is_some_and(|d| d != [0; 32]), "{alg:?}");
+        }
     }
 }

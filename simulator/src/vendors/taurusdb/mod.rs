@@ -21,6 +21,7 @@ mod failures;
 mod fleet;
 mod handlers;
 mod lifecycle;
+mod openapi;
 mod ops;
 mod snapshot;
 pub mod state;
@@ -34,6 +35,7 @@ use axum::Router;
 pub use config::Config;
 pub use error::{Code, Lang, TaurusError};
 pub use fleet::Model;
+pub use openapi::api as openapi;
 pub use ops::Operation;
 
 use crate::Sim;
