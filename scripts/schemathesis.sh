@@ -29,6 +29,7 @@ for v in "${vendors[@]}"; do
     headers=()
     case $v in
         ota) headers=(-H "Authorization: Bearer $(curl -sf "$base/_sim/credentials" | python3 -c 'import json,sys; print(json.load(sys.stdin)["ota"]["token"])')") ;;
+        taurusdb) headers=(-H "X-Auth-Token: $(curl -sf "$base/_sim/credentials" | python3 -c 'import json,sys; print(json.load(sys.stdin)["taurusdb"]["token"])')") ;;
     esac
     echo "== schemathesis: $v"
     curl -sf -X POST "$base/_sim/reset" >/dev/null

@@ -129,11 +129,17 @@ fn string() -> Value {
 /// The vendor's part of the document: its name, its auth scheme, its error schema, and its
 /// routes as `{method, path, summary, parameters, body, ok, errors}`.
 pub fn api(g: &mut SchemaGenerator) -> Value {
+    // The API doc's example project and instance (the default scenario has them), so that a
+    // generated request can reach an instance.
     let project = path(
         "project_id",
-        json!({"type": "string", "pattern": "^[0-9A-Za-z]{32}$"}),
+        json!({"type": "string", "pattern": "^[0-9A-Za-z]{32}$",
+               "examples": ["054e292c9880d4992f02c0196d3ea468"]}),
     );
-    let instance = path("instance_id", string());
+    let instance = path(
+        "instance_id",
+        json!({"type": "string", "examples": ["6754902da1f447269c6979b0590102a5in07"]}),
+    );
     let language = json!({"name": "X-Language", "in": "header", "required": false,
                           "schema": {"enum": ["en-us", "zh-cn"]}});
     let p = [project.clone(), language.clone()];
