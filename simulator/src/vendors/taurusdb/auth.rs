@@ -434,14 +434,21 @@ impl StringToSign<'_> {
 
 /// Whether `signature` (hex, as sent) is the key's signature of the string to sign.
 fn signature_holds(to_sign: &StringToSign<'_>, key: &AccessKey, signature: &str) -> bool {
-    let Ok(sig) = hex::decode(signature) else {
-        return false;
-    };
+    let mut mac = [0u8; 32];
     match to_sign.alg {
-        Algorithm::HmacSha256 => hmac_holds_sha256(key, to_sign, &sig),
-        Algorithm::HmacSm3 => hmac_holds_sm3(key, to_sign, &sig),
-        Algorithm::EcdsaP256Sha256 => ecdsa::p256_holds(key, &to_sign.to_vec(), &sig),
-        Algorithm::Sm2Sm3 => ecdsa::sm2_holds(key, &to_sign.to_vec(), &sig),
+        Algorithm::HmacSha256 => {
+            hex::decode_to_slice(signature, &mut mac).is_ok()
+                && hmac_holds_sha256(key, to_sign, &mac)
+        }
+        Algorithm::HmacSm3 => {
+            hex::decode_to_slice(signature, &mut mac).is_ok() && hmac_holds_sm3(key, to_sign, &mac)
+        }
+        Algorithm::EcdsaP256Sha256 => {
+            hex::decode(signature).is_ok_and(|der| ecdsa::p256_holds(key, &to_sign.to_vec(), &der))
+        }
+        Algorithm::Sm2Sm3 => {
+            hex::decode(signature).is_ok_and(|der| ecdsa::sm2_holds(key, &to_sign.to_vec(), &der))
+        }
     }
 }
 

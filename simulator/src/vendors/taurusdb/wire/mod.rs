@@ -34,7 +34,8 @@ pub type Json = Vec<u8>;
 /// `body` as JSON bytes. The types here serialize infallibly (string keys, no fallible
 /// `Serialize` impl); should one ever fail, the answer is `{}` rather than a panic.
 pub fn render<T: Serialize + ?Sized>(body: &T) -> Json {
-    let mut out = Vec::with_capacity(1024);
+    // An instance's details are about 2 KB: one allocation, no regrowth.
+    let mut out = Vec::with_capacity(4096);
     if serde_json::to_writer(&mut out, body).is_err() {
         out.clear();
         out.extend_from_slice(b"{}");
@@ -64,27 +65,41 @@ impl Stamp {
     }
 }
 
+impl Stamp {
+    /// `yyyy-mm-ddThh:mm:ss+0000`, written digit by digit into a stack buffer.
+    fn text(self, buf: &mut [u8; 24]) -> &str {
+        let Some(d) = self.0.and_then(|s| DateTime::<Utc>::from_timestamp(s, 0)) else {
+            return "";
+        };
+        // Years past 9999 do not occur in a scenario; clamp rather than overflow the buffer.
+        let year = d.year().clamp(0, 9999) as u32;
+        let put = |buf: &mut [u8; 24], at: usize, value: u32, digits: usize| {
+            let mut v = value;
+            for i in (0..digits).rev() {
+                buf[at + i] = b'0' + (v % 10) as u8;
+                v /= 10;
+            }
+        };
+        *buf = *b"0000-00-00T00:00:00+0000";
+        put(buf, 0, year, 4);
+        put(buf, 5, d.month(), 2);
+        put(buf, 8, d.day(), 2);
+        put(buf, 11, d.hour(), 2);
+        put(buf, 14, d.minute(), 2);
+        put(buf, 17, d.second(), 2);
+        std::str::from_utf8(buf).unwrap_or_default()
+    }
+}
+
 impl fmt::Display for Stamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let Some(d) = self.0.and_then(|s| DateTime::<Utc>::from_timestamp(s, 0)) else {
-            return Ok(());
-        };
-        write!(
-            f,
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+0000",
-            d.year(),
-            d.month(),
-            d.day(),
-            d.hour(),
-            d.minute(),
-            d.second()
-        )
+        f.write_str(self.text(&mut [0; 24]))
     }
 }
 
 impl Serialize for Stamp {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        s.serialize_str(self.text(&mut [0; 24]))
     }
 }
 
@@ -152,3 +167,29 @@ impl<T: JsonSchema> JsonSchema for One<T> {
 /// An answer with no fields: `{}` (the SDK's models of these answers hold only a raw `body`).
 #[derive(Debug, Clone, Copy, Serialize, JsonSchema)]
 pub struct EmptyBody {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stamp_is_written_as_chrono_formats_it() {
+        for secs in [
+            0,
+            1_767_225_600,
+            1_767_225_600 + 86_399,
+            951_782_400,
+            4_102_444_799,
+        ] {
+            let want = DateTime::<Utc>::from_timestamp(secs, 0)
+                .map(|d| d.format("%Y-%m-%dT%H:%M:%S+0000").to_string())
+                .unwrap_or_default();
+            assert_eq!(Stamp(Some(secs)).to_string(), want);
+            assert_eq!(
+                render(&Stamp(Some(secs))),
+                format!("\"{want}\"").into_bytes()
+            );
+        }
+        assert_eq!(render(&Stamp(None)), b"\"\"");
+    }
+}
