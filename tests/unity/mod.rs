@@ -3,6 +3,7 @@
 //! and status on virtual time. The router is called without a socket; time is stepped.
 
 mod around;
+mod equipment;
 mod metadata;
 mod properties;
 mod statuses;
