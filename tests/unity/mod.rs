@@ -5,6 +5,7 @@
 mod around;
 mod equipment;
 mod metadata;
+mod openapi;
 mod properties;
 mod statuses;
 

@@ -39,6 +39,7 @@ mod jobs;
 mod lifecycle;
 mod logins;
 mod model;
+mod openapi;
 mod ops;
 pub mod query;
 mod render;
@@ -57,6 +58,7 @@ use axum::Router;
 pub use config::Config;
 pub use error::UnityError;
 pub use model::Model;
+pub use openapi::api as openapi;
 
 use crate::engine::World;
 use crate::Sim;

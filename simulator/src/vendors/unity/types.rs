@@ -2,7 +2,8 @@
 //! (storops reads it to learn which fields to ask for, and turns a 404 there into a silently
 //! empty object) and for checking `fields=` and `filter=` names.
 
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::{Map, Value};
 
 /// One resource type: its name, whether it has instances, and its attributes
 /// (name, type, description).
@@ -419,6 +420,28 @@ pub const NOT_RENDERED: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// Type metadata's `content`.
+#[derive(Serialize, schemars::JsonSchema)]
+#[schemars(rename = "UnityTypeMetadata")]
+pub struct TypeMetadata {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub attributes: Vec<Attribute>,
+}
+
+/// One attribute in type metadata.
+#[derive(Serialize, schemars::JsonSchema)]
+#[schemars(rename = "UnityAttribute")]
+#[serde(rename_all = "camelCase")]
+pub struct Attribute {
+    pub name: &'static str,
+    /// The Unisphere type: `String`, `Integer`, an enum's name, `List<…>`, a resource type.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub description: &'static str,
+    pub display_value: &'static str,
+}
+
 pub fn find(name: &str) -> Option<&'static TypeDef> {
     TYPES.iter().find(|t| t.name == name)
 }
@@ -429,12 +452,25 @@ impl TypeDef {
     }
 
     /// The body of `GET /api/types/<name>` (`content`), as the recordings show it.
-    pub fn metadata(&self) -> Value {
-        let attributes: Vec<Value> = self
+    pub fn metadata(&self) -> Map<String, Value> {
+        let attributes = self
             .attributes
             .iter()
-            .map(|(n, t, d)| json!({"name": n, "type": t, "description": d, "displayValue": n}))
+            .map(|(n, t, d)| Attribute {
+                name: n,
+                kind: t,
+                description: d,
+                display_value: n,
+            })
             .collect();
-        json!({"name": self.name, "description": self.description, "attributes": attributes})
+        let m = TypeMetadata {
+            name: self.name,
+            description: self.description,
+            attributes,
+        };
+        match serde_json::to_value(m) {
+            Ok(Value::Object(m)) => m,
+            _ => Map::new(),
+        }
     }
 }
