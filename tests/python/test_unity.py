@@ -377,3 +377,30 @@ def test_an_upload_is_what_its_image_header_says_and_a_bare_name_is_refused(sim,
     cli.rest_post("/upload/files/types/candidateSoftwareVersion", files={"filename": str(image)}).raise_if_err()
     listed = cli.get_all("candidateSoftwareVersion").first_content
     assert (listed["fullVersion"], listed["releaseDate"]) == ("5.4.0.0.5.007", "2024-02-01T08:30:00.000Z")
+
+
+def test_every_answer_storops_gets_is_documented_in_the_openapi_document(sim):
+    import json
+    import re
+    import urllib.request
+    with urllib.request.urlopen(sim.url + "/_sim/openapi.json?vendor=unity") as r:
+        doc = json.load(r)
+    assert doc["components"]["securitySchemes"]["csrf"]["name"] == "EMC-CSRF-TOKEN"
+    operations = [(re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", path) + "$"), method, op)
+                  for path, item in doc["paths"].items() for method, op in item.items()]
+    unity = connect(sim)
+    cli = unity._cli
+    # What a storops upgrade script does: read the array, check eligibility, start, poll,
+    # read the resources around the upgrade, resume.
+    unity.info, unity.get_sp(), unity.get_dpe(), unity.get_ethernet_port(), unity.get_pool()
+    cli.type_action(SESSION_TYPE, "verifyUpgradeEligibility").raise_if_err()
+    sid = cli.post(SESSION_TYPE, pauseBeforeReboot=True).resource_id
+    poll_until(sim, cli, sid, PAUSED)
+    cli.action(SESSION_TYPE, sid, "resume").raise_if_err()
+    seen = requests_seen(sim)
+    assert ("POST", "/api/types/softwareUpgradeSession/action/verifyUpgradeEligibility", 401) in seen, \
+        "storops' first POST goes without a token"
+    for method, path, status in seen:
+        ops = [op for pattern, m, op in operations if m == method.lower() and pattern.match(path)]
+        assert ops, f"{method} {path} is not in the document"
+        assert str(status) in ops[0]["responses"], f"{method} {path}: {status} is not documented"
