@@ -406,15 +406,8 @@ pub fn sign(
 mod tests {
     use super::*;
 
-    /// The worked example of vendor notes taurusdb.md §4, recorded from the real SDK.
-    #[test]
-    fn the_signature_matches_the_sdks_worked_example() {
-        let body = br#"{"databases_instance_infos": [{"current_version": "2.0.48.231200", "instance_id": "6754902da1f447269c6979b0590102a5in07"}], "delay": false}"#;
-        assert_eq!(body.len(), 139);
-        assert_eq!(
-            hex::encode(Sha256::digest(body)),
-            "8b4d2eff4016353dfc0e0c7eeff0c14bbef6f1e3d33cdeebdf6b6a777f48daf2"
-        );
+    /// The worked example's body, headers (as the SDK holds them) and path.
+    fn worked_example() -> (&'static [u8], Vec<(String, String)>, &'static str) {
         let h = |k: &str, v: &str| (k.to_string(), v.to_string());
         let headers = vec![
             h("User-Agent", "huaweicloud-usdk-python/3.0; test-agent"),
@@ -423,7 +416,22 @@ mod tests {
             h("X-Sdk-Date", "20240101T000000Z"),
             h("Host", "127.0.0.1:18080"),
         ];
-        let target = "/v3/0123456789abcdef0123456789abcdef/instances/database-version/upgrade";
+        (
+            br#"{"databases_instance_infos": [{"current_version": "2.0.48.231200", "instance_id": "6754902da1f447269c6979b0590102a5in07"}], "delay": false}"#,
+            headers,
+            "/v3/0123456789abcdef0123456789abcdef/instances/database-version/upgrade",
+        )
+    }
+
+    /// The worked example of vendor notes taurusdb.md §4, recorded from the real SDK.
+    #[test]
+    fn the_signature_matches_the_sdks_worked_example() {
+        let (body, headers, target) = worked_example();
+        assert_eq!(body.len(), 139);
+        assert_eq!(
+            hex::encode(Sha256::digest(body)),
+            "8b4d2eff4016353dfc0e0c7eeff0c14bbef6f1e3d33cdeebdf6b6a777f48daf2"
+        );
         let (canonical, names) = canonical_request("POST", target, &headers, body);
         assert_eq!(
             names,
@@ -455,5 +463,84 @@ mod tests {
         let (c, _) = canonical_request("GET", "/v3/p/jobs?z=1&id=a%2Ab", &[], b"");
         assert!(c.contains("\nid=a%2Ab&z=1\n"), "{c}");
         assert!(c.starts_with("GET\n/v3/p/jobs/\n"), "{c}");
+    }
+
+    /// Values computed with huaweicloudsdkcore 3.1.219's own signers (`SM3Signer`,
+    /// `P256SHA256Signer._derive_key`, `SM2SM3Signer.get_signing_key()._z`) for the worked
+    /// example's AK/SK, headers and body.
+    #[test]
+    fn the_other_algorithms_match_the_sdks_signers_byte_for_byte() {
+        let (body, headers, target) = worked_example();
+        assert_eq!(
+            Algorithm::HmacSm3.hex_hash(body),
+            "f4f36b03a0dc9d2b47abb31569b3b1ae950ab2417c9cba644905e7d94184fd90"
+        );
+        let auth = authorization_with(
+            Algorithm::HmacSm3,
+            "AKEXAMPLE",
+            "SKEXAMPLE",
+            "20240101T000000Z",
+            "POST",
+            target,
+            &headers,
+            body,
+        );
+        assert_eq!(
+            auth,
+            "SDK-HMAC-SM3 Access=AKEXAMPLE, SignedHeaders=content-type;host;user-agent;x-project-id;x-sdk-date, \
+             Signature=6f69f6ab292efece4d394f9ae6e126e964a13b8811e037c88663d378fe697405"
+        );
+        let d = |alg| derive_key(alg, "AKEXAMPLE", "SKEXAMPLE").map(hex::encode);
+        assert_eq!(
+            d(Algorithm::EcdsaP256Sha256).as_deref(),
+            Some("4636312306d649b51cb4b0a5e1977e224e9145d03e9b36c22821852cc83deed1")
+        );
+        assert_eq!(
+            d(Algorithm::Sm2Sm3).as_deref(),
+            Some("b8b22ff7f80cc4f8c3a4d5b8fdd8d1dc2418d0eceb950e711989386935fed5bb")
+        );
+        let za = |ak, sk| {
+            derive_key(Algorithm::Sm2Sm3, ak, sk)
+                .and_then(|d| sm2::SecretKey::from_slice(&d).ok())
+                .map(|k| hex::encode(sm2_za(&k.public_key())))
+        };
+        assert_eq!(
+            za("AKEXAMPLE", "SKEXAMPLE").as_deref(),
+            Some("13375aabf23245a1b5b2f23c4a5fb9fc1cced26a36c332c395b86baaff75064b")
+        );
+        // This key's public x starts with a zero byte: the SDK hashes it in 31 bytes.
+        assert_eq!(
+            za("SM2ZEROKEY0000000000", "sm2-secret-69").as_deref(),
+            Some("bb7f63e89be6f387e916646ff2185360076a16dd32aa0361781a0e1c247e9634")
+        );
+    }
+
+    #[test]
+    fn the_ecdsa_and_sm2_signatures_verify_with_the_derived_public_key() {
+        use p256::ecdsa::signature::Verifier;
+        use sm2::dsa::signature::hazmat::PrehashVerifier;
+        let to_sign = b"SDK-ECDSA-P256-SHA256\n20240101T000000Z\nabc";
+        let sig = sign_string(Algorithm::EcdsaP256Sha256, "AK", "SK", to_sign).unwrap_or_default();
+        let d = derive_key(Algorithm::EcdsaP256Sha256, "AK", "SK").unwrap_or_default();
+        let public = p256::ecdsa::SigningKey::from_slice(&d).map(|k| *k.verifying_key());
+        let der = p256::ecdsa::Signature::from_der(&hex::decode(&sig).unwrap_or_default());
+        assert!(matches!((public, der), (Ok(p), Ok(s)) if p.verify(to_sign, &s).is_ok()));
+
+        let sig = sign_string(Algorithm::Sm2Sm3, "AK", "SK", to_sign).unwrap_or_default();
+        let secret = derive_key(Algorithm::Sm2Sm3, "AK", "SK")
+            .and_then(|d| sm2::SecretKey::from_slice(&d).ok());
+        let verified = secret.is_some_and(|secret| {
+            let e: [u8; 32] = Sm3::new()
+                .chain_update(sm2_za(&secret.public_key()))
+                .chain_update(to_sign)
+                .finalize()
+                .into();
+            let rs = ecdsa::Signature::<sm2::Sm2>::from_der(&hex::decode(&sig).unwrap_or_default())
+                .ok()
+                .and_then(|s| sm2::dsa::Signature::from_slice(&s.to_bytes()).ok());
+            let key = sm2::dsa::VerifyingKey::new(SM2_UID, secret.public_key()).ok();
+            matches!((key, rs), (Some(k), Some(s)) if k.verify_prehash(&e, &s).is_ok())
+        });
+        assert!(verified);
     }
 }
