@@ -9,7 +9,8 @@
 //! (task DTOs); `ops` (the operation type, one file per group); the domain: `model` (the
 //! vendor's `Model` and its face to the engine), `cluster`, `lifecycle`, `scheduler`,
 //! `operators`, `failures`, `snapshot`; below them `state` (state enums and their tables),
-//! `templates` (DAG templates) and `config` (the scenario section).
+//! `templates` (DAG templates), `route` (the upgrade route through a package's
+//! upgrade_dep YAML), `rpm` (reading and building packages) and `config` (the scenario section).
 
 pub mod auth;
 pub mod cluster;
@@ -23,6 +24,8 @@ pub mod lifecycle;
 pub mod model;
 pub mod operators;
 pub mod ops;
+pub mod route;
+pub mod rpm;
 pub mod scheduler;
 pub mod snapshot;
 pub mod state;
