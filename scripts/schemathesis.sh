@@ -28,6 +28,7 @@ for v in "${vendors[@]}"; do
     curl -sf "$base/_sim/openapi.json?vendor=$v" >"$work/$v.json"
     headers=()
     case $v in
+        obshell) ;; # its document has only the public routes (info, status, secret): no credential
         ota) headers=(-H "Authorization: Bearer $(curl -sf "$base/_sim/credentials" | python3 -c 'import json,sys; print(json.load(sys.stdin)["ota"]["token"])')") ;;
     esac
     echo "== schemathesis: $v"

@@ -22,6 +22,7 @@ pub mod gin;
 pub mod http;
 pub mod lifecycle;
 pub mod model;
+mod openapi;
 pub mod operators;
 pub mod ops;
 pub mod route;
@@ -38,6 +39,7 @@ use axum::response::{IntoResponse, Response};
 pub use config::Config;
 pub use http::routes;
 pub use model::{Model, VENDOR};
+pub use openapi::api as openapi;
 
 use crate::engine::World;
 use error::ObError;
