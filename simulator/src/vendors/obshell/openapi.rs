@@ -10,10 +10,10 @@ use serde_json::{json, Value};
 
 use super::ops::agent::{AgentInfo, AgentStatus, Secret};
 
-/// `lib/http/response.go` `OcsAgentResponse` on success (`wire::envelope`).
+/// The keys every `lib/http/response.go` `OcsAgentResponse` opens with (`wire::envelope`).
 #[derive(JsonSchema)]
 #[allow(dead_code)]
-struct Envelope<T> {
+struct Head {
     successful: bool,
     /// RFC 3339 with nanoseconds, in the agent's zone.
     timestamp: String,
@@ -21,6 +21,15 @@ struct Envelope<T> {
     status: u16,
     #[serde(rename = "traceId")]
     trace_id: String,
+}
+
+/// `OcsAgentResponse` on success.
+#[derive(JsonSchema)]
+#[schemars(rename = "Envelope_of_{T}")]
+#[allow(dead_code)]
+struct Envelope<T> {
+    #[serde(flatten)]
+    head: Head,
     data: T,
 }
 
@@ -39,12 +48,8 @@ struct ApiError {
 #[derive(JsonSchema)]
 #[allow(dead_code)]
 struct ErrorEnvelope {
-    successful: bool,
-    timestamp: String,
-    duration: i64,
-    status: u16,
-    #[serde(rename = "traceId")]
-    trace_id: String,
+    #[serde(flatten)]
+    head: Head,
     error: ApiError,
 }
 
