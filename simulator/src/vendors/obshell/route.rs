@@ -316,6 +316,20 @@ mod tests {
     }
 
     #[test]
+    fn legacy_counts_a_barrier_at_the_start_twice_and_head_does_not() {
+        // 4.2.6 `FormatRoute` scans down to index 0 (`i >= 0`), so a start that is itself a
+        // barrier is listed again: one more upgrade process. HEAD stops at 1.
+        let dep = "
+- {version: 4.2.1.0, can_be_upgraded_to: [4.3.0.0], require_from_binary: true}
+- {version: 4.3.0.0}
+";
+        let legacy = find(Profile::Legacy, dep, ("4.2.1.0", "1"), ("4.3.0.0", "9")).unwrap();
+        assert_eq!(versions(&legacy), ["4.2.1.0", "4.2.1.0", "4.3.0.0"]);
+        let head = find(Profile::Current, dep, ("4.2.1.0", "1"), ("4.3.0.0", "9")).unwrap();
+        assert_eq!(versions(&head), ["4.2.1.0", "4.3.0.0"]);
+    }
+
+    #[test]
     fn a_missing_start_or_target_is_the_servers_refusal() {
         assert_eq!(
             find(Profile::Current, DEP, ("4.1.0.0", "1"), ("4.3.0.0", "9")),
