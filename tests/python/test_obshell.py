@@ -352,3 +352,37 @@ def test_a_wrong_password_reaches_the_sdk_in_4_2_6s_words(sim, monkeypatch):
     with pytest.raises(client_v1.OBShellHandleError) as e:
         client.v1.get_dag("12")
     assert (e.value.code, e.value.message) == (10008, "Verification failed: access denied")
+
+
+@pytest.mark.parametrize("auth", ["legacy", "current"])
+def test_heads_package_and_log_routes_through_the_sdks_own_request_path(sim, monkeypatch, tmp_path, auth):
+    """No ClientV1 method calls these routes; REST users do. Sent through the SDK's own
+    `create_request` and `_handle_ret_request` (its auth, its error handling): HEAD serves them,
+    4.2.6 has none of them (gin's 404 answered as 400, code 1000)."""
+    sim.load_scenario(scenario(auth))
+    client = client_for(sim, monkeypatch)
+    seen = answers(client, monkeypatch)
+    client.v1.upload_pkg(str(make_rpm(tmp_path, "obshell", "4.3.0.0", "100.el7")))
+    pkg_id = seen[-1].json()["data"]["PkgId"]
+    dag = client.v1.upgrade_agent_sync("4.3.0.0", "100.el7")
+    task_id = dag.nodes[0].sub_tasks[0].generic_id
+    calls = [
+        ("/api/v1/upgrade/package/info", "GET"),
+        (f"/api/v1/task/sub_task/{task_id}/logs", "GET"),
+        (f"/api/v1/upgrade/package/{pkg_id}", "DELETE"),
+    ]
+    if auth == "legacy":
+        for uri, method in calls:
+            with pytest.raises(client_v1.OBShellHandleError) as e:
+                client.v1._handle_ret_request(client.v1.create_request(uri, method))
+            assert (e.value.code, e.value.message) == (1000, "Bad request: 404 not found")
+        return
+    client.v1._handle_ret_request(client.v1.create_request(*calls[0]))
+    rows = seen[-1].json()["data"]["contents"]
+    assert (rows[0]["pkg_id"], rows[0]["name"], rows[0]["version"]) == (pkg_id, "obshell", "4.3.0.0")
+    client.v1._handle_ret_request(client.v1.create_request(*calls[1]))
+    logs = [r["log_content"] for r in seen[-1].json()["data"]["contents"]]
+    assert logs == list(dag.nodes[0].sub_tasks[0].task_logs)
+    assert client.v1._handle_ret_request(client.v1.create_request(*calls[2])) is True
+    client.v1._handle_ret_request(client.v1.create_request(*calls[0]))
+    assert pkg_id not in [r["pkg_id"] for r in seen[-1].json()["data"]["contents"]]
