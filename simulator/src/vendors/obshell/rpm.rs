@@ -64,6 +64,10 @@ impl Rpm {
     /// The content of the payload's regular file at `path`, if there is one (the payload is
     /// decompressed here; `""` on a payload the crate cannot read, as the Go loop ends early).
     pub fn file_content(&self, path: &str) -> Result<Option<String>, String> {
+        let entries = self.package.metadata.get_file_entries().unwrap_or_default();
+        if entries.iter().any(|f| f.size() as u64 > MAX_UNPACKED_FILE) {
+            return Err("the simulator does not unpack a payload file over 1 GiB".into());
+        }
         let files = self.package.files().map_err(|e| e.to_string())?;
         for f in files {
             let f = f.map_err(|e| e.to_string())?;
@@ -97,7 +101,16 @@ pub fn read(bytes: &[u8]) -> Result<Rpm, String> {
     if sig_type != 5 {
         return Err(format!("rpm: unknown signature type: {sig_type:x}"));
     }
-    let package = Package::parse(&mut &bytes[..]).map_err(|e| format!("rpm: {e}"))?;
+    // readHeader's own checks of both headers, before the crate reads them: it trusts their
+    // sizes and offsets (an overflow or an out-of-range index would panic, a size would be
+    // allocated before it is read).
+    let main_at = read_header(bytes, 96, true)?;
+    read_header(bytes, main_at, false)?;
+    let parsed = std::panic::catch_unwind(|| Package::parse(&mut &bytes[..]));
+    let package = match parsed {
+        Ok(p) => p.map_err(|e| format!("rpm: {e}"))?,
+        Err(_) => return Err("rpm: the header could not be read".into()),
+    };
     let meta = &package.metadata;
     let sig = &meta.signature;
     let payload_size = match sig.get_entry_data_as_u32(IndexSignatureTag::RPMSIGTAG_SIZE) {
@@ -143,6 +156,89 @@ pub fn read(bytes: &[u8]) -> Result<Rpm, String> {
         compression: text(IndexTag::RPMTAG_PAYLOADCOMPRESSOR).to_string(),
         format: text(IndexTag::RPMTAG_PAYLOADFORMAT).to_string(),
         package: package.clone(),
+    })
+}
+
+/// The most of one file the simulator unpacks from a payload (to read the route YAML): a
+/// compressed payload can claim far more than its upload's size.
+const MAX_UNPACKED_FILE: u64 = 1 << 30;
+
+/// `readHeader` (cavaliergopher/rpm v1.2.0 `header.go`) of the header at `at`: its sizes, each
+/// index's offset, value count and type against its store, with the library's words. Returns
+/// where the next section starts (after the padding to 8 of a signature header).
+fn read_header(bytes: &[u8], at: usize, pad: bool) -> Result<usize, String> {
+    const MAX: u64 = 33_554_432;
+    let be = |at: usize| -> u64 {
+        bytes.get(at..at + 4).map_or(0, |b| {
+            u64::from(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+        })
+    };
+    let eof = |from: usize| {
+        if from >= bytes.len() {
+            "EOF"
+        } else {
+            "unexpected EOF"
+        }
+    };
+    if bytes.len() < at + 16 {
+        return Err(eof(at).into());
+    }
+    let (count, size) = (be(at + 8), be(at + 12));
+    if size > MAX {
+        return Err(format!(
+            "rpm: header size exceeds the maximum of {MAX}: {size}"
+        ));
+    }
+    if count * 16 > MAX {
+        return Err(format!(
+            "rpm: header index size exceeds the maximum of {MAX}: {size}"
+        ));
+    }
+    let index = at + 16;
+    let store = index + 16 * count as usize;
+    for i in 0..count as usize {
+        if bytes.len() < index + 16 * (i + 1) {
+            return Err(eof(index + 16 * i).into());
+        }
+        let offset = be(index + 16 * i + 8);
+        if offset >= size {
+            return Err(format!(
+                "rpm: offset of index {i} is out of range: %!s(int={offset})"
+            ));
+        }
+    }
+    let end = store + size as usize;
+    if bytes.len() < end {
+        return Err(eof(store).into());
+    }
+    for i in 0..count as usize {
+        let e = index + 16 * i;
+        let (kind, offset, n) = (be(e + 4), be(e + 8), be(e + 12));
+        if n < 1 {
+            return Err(format!("rpm: invalid value count for index {i}: {n}"));
+        }
+        let (width, what) = match kind {
+            0 => continue,
+            1 => (1, "uint8"),
+            2 => (1, "int8"),
+            3 => (2, "int16"),
+            4 => (4, "int32"),
+            5 => (8, "int64"),
+            6 | 8 | 9 => (1, "[]string"),
+            7 => (1, "binary"),
+            _ => return Err(format!("rpm: unknown index data type: {kind:X}")),
+        };
+        if offset + width * n > size {
+            return Err(format!(
+                "rpm: {what} value for index {} is out of range",
+                i + 1
+            ));
+        }
+    }
+    Ok(if pad {
+        end + (8 - size as usize % 8) % 8
+    } else {
+        end
     })
 }
 
@@ -277,5 +373,45 @@ mod tests {
         assert_eq!(read(&bytes).unwrap_err(), "MD5 checksum validation failed");
         bytes.push(0);
         assert_eq!(read(&bytes).unwrap_err(), "MD5 checksum validation failed");
+    }
+
+    #[test]
+    fn a_header_whose_sizes_lie_is_refused_before_it_is_read() {
+        let good = build(&spec("obshell", "4.2.2.0")).unwrap();
+        let mut huge = good.clone();
+        huge[96 + 12..96 + 16].copy_from_slice(&u32::MAX.to_be_bytes());
+        assert_eq!(
+            read(&huge).unwrap_err(),
+            "rpm: header size exceeds the maximum of 33554432: 4294967295"
+        );
+        let mut count = good.clone();
+        count[96 + 8..96 + 12].copy_from_slice(&0x0FFF_FFFFu32.to_be_bytes());
+        assert!(read(&count)
+            .unwrap_err()
+            .starts_with("rpm: header index size exceeds the maximum"));
+        let mut offset = good.clone();
+        offset[96 + 16 + 8..96 + 16 + 12].copy_from_slice(&u32::MAX.to_be_bytes());
+        assert!(read(&offset)
+            .unwrap_err()
+            .starts_with("rpm: offset of index 0 is out of range"));
+        assert_eq!(read(&good[..200]).unwrap_err(), "unexpected EOF");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 48, ..Default::default() })]
+        /// Damage anywhere in a real package gives an answer, never a panic or an abort.
+        #[test]
+        fn damaged_packages_are_refused_or_read_never_crash(
+            edits in proptest::collection::vec((0usize..4096, proptest::prelude::any::<u8>()), 1..8),
+        ) {
+            let mut bytes = build(&spec("oceanbase-ce", "4.2.2.0")).unwrap();
+            for (at, b) in edits {
+                let at = at % bytes.len();
+                bytes[at] = b;
+            }
+            if let Ok(r) = read(&bytes) {
+                let _ = r.file_content(UPGRADE_DEP_YAML);
+            }
+        }
     }
 }
