@@ -181,6 +181,7 @@ impl Sections {
 /// `crate::openapi`), in firing order; a vendor without one yet is left out.
 pub fn openapi_parts(generator: &mut schemars::SchemaGenerator) -> Vec<Value> {
     vec![
+        obshell::openapi(generator),
         ota::openapi(generator),
         taurusdb::openapi(generator),
         unity::openapi(generator),
