@@ -187,7 +187,12 @@ impl Sections {
 /// Each vendor's part of the OpenAPI documents (its routes, auth scheme and error schema, see
 /// `crate::openapi`), in firing order; a vendor without one yet is left out.
 pub fn openapi_parts(generator: &mut schemars::SchemaGenerator) -> Vec<Value> {
-    vec![ota::openapi(generator)]
+    vec![
+        obshell::openapi(generator),
+        ota::openapi(generator),
+        taurusdb::openapi(generator),
+        unity::openapi(generator),
+    ]
 }
 
 /// The most OTA agents a scenario may declare, listed and generated together (README,
@@ -241,20 +246,8 @@ pub fn credentials(sections: &Sections) -> Value {
     if let Some(t) = sections.ota.tokens.first() {
         out.insert("ota".into(), json!({"token": t.token}));
     }
-    let t = &sections.taurusdb;
-    let mut huawei = Map::new();
-    if let Some(p) = t.projects.first() {
-        huawei.insert("project_id".into(), json!(p.id));
-    }
-    if let Some(k) = t.credentials.access_keys.first() {
-        huawei.insert("ak".into(), json!(k.ak));
-        huawei.insert("sk".into(), json!(k.sk));
-    }
-    if let Some(token) = t.credentials.tokens.first() {
-        huawei.insert("token".into(), json!(token));
-    }
-    if !huawei.is_empty() {
-        out.insert("taurusdb".into(), Value::Object(huawei));
+    if let Some(huawei) = sections.taurusdb.client_credentials() {
+        out.insert("taurusdb".into(), huawei);
     }
     if let Some(u) = sections.unity.users.first() {
         out.insert(

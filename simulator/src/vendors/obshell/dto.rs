@@ -10,7 +10,8 @@ use super::model::Model;
 use super::wire::{time_at, unix_zero, GO_ZERO_TIME};
 use crate::kernel::{to_json, Core};
 
-fn time(core: &Core, t: Time) -> String {
+/// A DTO time as Go prints it (`Unix0` after a retry, rollback or cancel).
+pub fn time(core: &Core, t: Time) -> String {
     match t {
         Time::Unix0 => unix_zero(core),
         Time::At(ms) => time_at(core, ms),
