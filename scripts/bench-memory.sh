@@ -7,17 +7,22 @@
 #
 #   bash scripts/bench-memory.sh                       # 1,000,000 requests
 #   BENCH_SIM=/path/to/upgrade-sim BENCH_REQUESTS=500000 bash scripts/bench-memory.sh
+#   BENCH_PORT=18590 bash scripts/bench-memory.sh      # another port (default 18490)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOTAL="${BENCH_REQUESTS:-1000000}"
-PORT=18490
+PORT="${BENCH_PORT:-18490}"
 command -v wrk >/dev/null || { echo "bench-memory: wrk is missing (apt-get install -y wrk)" >&2; exit 2; }
 SIM="${BENCH_SIM:-}"
 if [ -z "$SIM" ]; then
     export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
     (cd "$ROOT" && cargo build --release -q -p upgrade-sim --bin upgrade-sim)
     SIM="$CARGO_TARGET_DIR/release/upgrade-sim"
+fi
+if curl -s -o /dev/null "http://127.0.0.1:$PORT/"; then
+    echo "bench-memory: something already answers on port $PORT (set BENCH_PORT)" >&2
+    exit 2
 fi
 "$SIM" serve --speed 0 --listen "127.0.0.1:$PORT" >/dev/null 2>&1 &
 PID=$!

@@ -9,9 +9,11 @@ sample=${SAMPLE:-60}
 port=${PORT:-18999}
 bin=${BIN:-${CARGO_TARGET_DIR:-target}/release/upgrade-sim}
 base=http://127.0.0.1:$port
+# Logs in a folder of this run's own (other runs on the machine may soak at the same time).
+logs=$(mktemp -d /tmp/soak.XXXXXX)
 project=054e292c9880d4992f02c0196d3ea468
 
-"$bin" serve --listen "127.0.0.1:$port" --speed 60 >/tmp/soak-serve.log 2>&1 &
+"$bin" serve --listen "127.0.0.1:$port" --speed 60 >"$logs/serve.log" 2>&1 &
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true' EXIT
 for _ in $(seq 100); do curl -fs "$base/_sim/health" >/dev/null && break; sleep 0.1; done
@@ -25,7 +27,7 @@ curl -fs -o /dev/null -X POST "$base/api/v1/lifecycle/upgrade-plans" \
   -d @fixtures/ota/create-graduated-plan.request.json
 
 secs=$((minutes * 60))
-load() { local name=$1; shift; wrk -t1 -c8 -d"${secs}s" "$@" >"/tmp/soak-wrk-$name.log" 2>&1; }
+load() { local name=$1; shift; wrk -t1 -c8 -d"${secs}s" "$@" >"$logs/wrk-$name.log" 2>&1; }
 loads=()
 load obshell "$base/api/v1/status" & loads+=($!)
 load ota -H 'Authorization: Bearer sim-token' "$base/api/v1/lifecycle/upgrade-plans" & loads+=($!)
@@ -41,6 +43,7 @@ while [ $(( $(date +%s) - start )) -lt "$secs" ]; do
 done
 wait "${loads[@]}" || true
 for v in obshell ota taurusdb unity; do
-  echo "$v: $(grep -E 'Requests/sec' "/tmp/soak-wrk-$v.log") $(grep -E 'requests in' "/tmp/soak-wrk-$v.log")"
+  echo "$v: $(grep -E 'Requests/sec' "$logs/wrk-$v.log") $(grep -E 'requests in' "$logs/wrk-$v.log")" \
+    "$(grep -E 'Socket errors|Non-2xx' "$logs/wrk-$v.log" | tr -s ' ' | tr '\n' ' ')"
 done
 echo "end RSS $(rss)"
