@@ -6,7 +6,8 @@
 //! `GET /api/v1/info` for `supportedAuth` first.
 //!
 //! Spoilers a case may set in `auth:` to test rejections: `password`, `uri` (sign another
-//! URI), `ts_offset` (seconds from now; default 60, negative = expired), `ts_numeric: true`
+//! URI), `ts_offset` (seconds from now; default 60, 600 for a multipart upload as the SDK's
+//! `upload_pkg`; negative = expired), `ts_numeric: true`
 //! (v2 with an integer ts), `header` (header name), `plain_body: true` (v2 without encrypting).
 
 use super::{AuthSpec, Credentials, Http, Incoming, Outgoing};
@@ -28,6 +29,9 @@ pub struct State {
 const CHUNK: usize = 53;
 /// The SDK's auth lifetime in seconds.
 const LIFETIME: i64 = 60;
+/// `upload_pkg`'s lifetime: it signs its multipart upload with `lifetime = 600` (obshell
+/// 0.0.9 `service/client_v1.py`), the only multipart request the SDK sends.
+const UPLOAD_LIFETIME: i64 = 600;
 
 pub async fn send(
     http: &Http,
@@ -77,7 +81,11 @@ pub async fn send(
                 "UPGRADE_CONFORMANCE_OBSHELL_PASSWORD",
             )
         })?;
-    let ts = chrono::Utc::now().timestamp() + spec.number("ts_offset").unwrap_or(LIFETIME);
+    let is_upload = req
+        .header("Content-Type")
+        .is_some_and(|c| c.to_ascii_lowercase().starts_with("multipart/form-data"));
+    let lifetime = if is_upload { UPLOAD_LIFETIME } else { LIFETIME };
+    let ts = chrono::Utc::now().timestamp() + spec.number("ts_offset").unwrap_or(lifetime);
     if scheme == "v1" {
         let plain = format!(
             "{{\"password\": {}, \"ts\": {ts}}}",
