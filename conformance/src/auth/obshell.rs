@@ -8,7 +8,9 @@
 //! Spoilers a case may set in `auth:` to test rejections: `password`, `uri` (sign another
 //! URI), `ts_offset` (seconds from now; default 60, 600 for a multipart upload as the SDK's
 //! `upload_pkg`; negative = expired), `ts_numeric: true`
-//! (v2 with an integer ts), `header` (header name), `plain_body: true` (v2 without encrypting).
+//! (v2 with an integer ts), `header` (header name), `plain_body: true` (v2 without encrypting),
+//! `file_sha256: <hex>` (v2: send it RSA-sealed as `X-OCS-File-SHA256`, for HEAD's
+//! `POST /api/v1/package`).
 
 use super::{AuthSpec, Credentials, Http, Incoming, Outgoing};
 use aes::cipher::{block_padding::Pkcs7, BlockEncryptMut, KeyIvInit};
@@ -115,6 +117,14 @@ pub async fn send(
         let sealed = rsa_chunks(&key, header.as_bytes())?;
         let name = spec.text("header").unwrap_or_else(|| "X-OCS-Header".into());
         req.set_header(&name, B64.encode(sealed));
+        // HEAD's `POST /api/v1/package` (`VerifyFile`): the file's SHA-256 hex, sealed with the
+        // agent's key, as the web console sends it beside its unencrypted form.
+        if let Some(sum) = spec.text("file_sha256") {
+            req.set_header(
+                "X-OCS-File-SHA256",
+                B64.encode(rsa_chunks(&key, sum.as_bytes())?),
+            );
+        }
         if !req.body.is_empty() && spec.flag("plain_body") != Some(true) {
             req.body = B64
                 .encode(aes_encrypt(&aes_key, &aes_iv, &req.body))

@@ -62,6 +62,15 @@ fn rsa_decrypt(raw: &[u8]) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
+/// HEAD `secure.Decrypt`: "" stays "" (no error); else base64, then RSA block by block.
+pub fn decrypt_text(value: &str) -> Result<String, String> {
+    if value.is_empty() {
+        return Ok(String::new());
+    }
+    let plain = rsa_decrypt(&b64(value)?)?;
+    Ok(String::from_utf8_lossy(&plain).into_owned())
+}
+
 fn b64(text: &str) -> Result<Vec<u8>, String> {
     base64::engine::general_purpose::STANDARD
         .decode(text.trim())
@@ -177,6 +186,7 @@ pub fn authenticate(
     m: &Model,
     raw: &Raw,
     protect: bool,
+    decrypt_body: bool,
 ) -> Result<Authed, Response> {
     let bytes = match &raw.body {
         Ok(b) => b,
@@ -190,6 +200,7 @@ pub fn authenticate(
         bytes,
         &raw.uri,
         protect,
+        decrypt_body,
         m,
         core.wall.now().timestamp(),
     ) {
@@ -208,12 +219,14 @@ pub fn authenticate(
     }
 }
 
-/// Decrypts and (if `protect`) verifies; returns the plaintext body.
+/// Decrypts (the body only if `decrypt_body`: HEAD's `BodyDecrypt` skips `/api/v1/package`)
+/// and (if `protect`) verifies; returns the plaintext body.
 fn check(
     headers: &HeaderMap,
     body: &[u8],
     uri: &str,
     protect: bool,
+    decrypt_body: bool,
     m: &Model,
     now_s: i64,
 ) -> Result<Vec<u8>, ObError> {
@@ -230,7 +243,7 @@ fn check(
     let mut plain = body.to_vec();
     let cred = if let Some(h) = v2_header {
         let header = decode_v2(h).map_err(|e| ObError::decrypt_failed(&e))?;
-        if !body.is_empty() {
+        if !body.is_empty() && decrypt_body {
             plain = aes_decrypt(&header.keys, body)?;
         }
         Credential::V2(header)

@@ -60,6 +60,9 @@ enum Access {
     Public,
     /// Public, and served before PreHandlers: the envelope has an empty trace id.
     Untraced,
+    /// HEAD's `pkg` group (`POST /api/v1/package`): no `Verify`, a v2 header still decrypted,
+    /// the body left as sent (`BodyDecrypt` skips the route); `VerifyFile` runs in the operation.
+    PlainFile,
 }
 
 /// The one request path: authenticate, parse, apply and render under one lock.
@@ -77,19 +80,25 @@ fn serve(
             let stamp = Stamp::new(core, &raw.headers);
             return ObError::route_not_found().render(m.profile, &stamp);
         }
-        let authed = match auth::authenticate(core, m, &raw, access == Access::Protected) {
+        let protect = access == Access::Protected;
+        let decrypt_body = access != Access::PlainFile;
+        let authed = match auth::authenticate(core, m, &raw, protect, decrypt_body) {
             Ok(a) => a,
             Err(refused) => return refused,
         };
         let stamp = match access {
             Access::Untraced => Stamp::untraced(core),
-            Access::Protected | Access::Public => authed.stamp,
+            Access::Protected | Access::Public | Access::PlainFile => authed.stamp,
         };
         let input = Input {
             id,
             query,
             body: &authed.body,
             content_type: raw.headers.get(header::CONTENT_TYPE),
+            file_sha256: raw
+                .headers
+                .get("x-ocs-file-sha256")
+                .and_then(|v| v.to_str().ok()),
         };
         match Operation::parse(endpoint, m, input).and_then(|op| op.apply(m, core)) {
             Ok(data) => stamp.ok(data),
@@ -158,6 +167,10 @@ pub fn routes() -> Router<Sim> {
         .route(
             "/api/v1/upgrade/package",
             route(post(at!(P, Endpoint::Upload))),
+        )
+        .route(
+            "/api/v1/package",
+            route(post(at!(Access::PlainFile, Endpoint::NewUpload))),
         )
         // gin's DELETE tree has only `/package/:id`, so `DELETE /package/info` is that route.
         .route(
