@@ -33,6 +33,7 @@ for v in "${vendors[@]}"; do
     case $v in
         obshell) ;; # its document has only the public routes (info, status, secret): no credential
         ota) headers=(-H "Authorization: Bearer $(cred '["ota"]["token"]')") ;;
+        taurusdb) headers=(-H "X-Auth-Token: $(cred '["taurusdb"]["token"]')") ;;
         # Basic on every request; the CSRF token of the login session a first GET opens (after
         # the reset: a reset starts a new instance with new tokens), for every POST. Logout is
         # left out: it ends that session, so every later POST would only get 401 (the Rust

@@ -183,6 +183,7 @@ pub fn openapi_parts(generator: &mut schemars::SchemaGenerator) -> Vec<Value> {
     vec![
         obshell::openapi(generator),
         ota::openapi(generator),
+        taurusdb::openapi(generator),
         unity::openapi(generator),
     ]
 }
@@ -238,20 +239,8 @@ pub fn credentials(sections: &Sections) -> Value {
     if let Some(t) = sections.ota.tokens.first() {
         out.insert("ota".into(), json!({"token": t.token}));
     }
-    let t = &sections.taurusdb;
-    let mut huawei = Map::new();
-    if let Some(p) = t.projects.first() {
-        huawei.insert("project_id".into(), json!(p.id));
-    }
-    if let Some(k) = t.credentials.access_keys.first() {
-        huawei.insert("ak".into(), json!(k.ak));
-        huawei.insert("sk".into(), json!(k.sk));
-    }
-    if let Some(token) = t.credentials.tokens.first() {
-        huawei.insert("token".into(), json!(token));
-    }
-    if !huawei.is_empty() {
-        out.insert("taurusdb".into(), Value::Object(huawei));
+    if let Some(huawei) = sections.taurusdb.client_credentials() {
+        out.insert("taurusdb".into(), huawei);
     }
     if let Some(u) = sections.unity.users.first() {
         out.insert(

@@ -311,3 +311,81 @@ def test_temporary_keys_work_with_their_security_token_until_they_expire(sdk, si
             temporary(ak, sk, token).list_gauss_my_sql_instances(v3.ListGaussMySqlInstancesRequest())
         assert (e.value.status_code, e.value.error_code) == (401, "APIGW.0301")
         assert says in e.value.error_msg
+
+
+@pytest.mark.parametrize("algorithm", ["HMAC_SHA256", "HMAC_SM3", "ECDSA_P256_SHA256", "SM2_SM3"])
+def test_every_signing_algorithm_of_the_sdk_is_verified(sdk, sim, algorithm):
+    # HttpConfig.signing_algorithm picks the SDK's signer (signer/signer.py): the SM3 hash
+    # comes from hashlib (OpenSSL), the P-256 and SM2 keys are derived from AK/SK and sign
+    # with a random k, so each run sends a different signature.
+    credentials, exceptions, v3 = sdk
+    from huaweicloudsdkcore.http.http_config import HttpConfig
+    from huaweicloudsdkcore.signer.algorithm import SigningAlgorithm
+
+    def signed_with(sk):
+        config = HttpConfig.get_default_config()
+        config.signing_algorithm = SigningAlgorithm[algorithm]
+        return (
+            v3.GaussDBClient.new_builder()
+            .with_http_config(config)
+            .with_credentials(credentials.BasicCredentials(AK, sk, PROJECT))
+            .with_endpoint(sim.url)
+            .build()
+        )
+
+    c = signed_with(SK)
+    for _ in range(4):
+        listed = c.list_gauss_my_sql_instances(v3.ListGaussMySqlInstancesRequest(name="taurus-orders"))
+        assert [i.id for i in listed.instances] == [ORDERS]
+    # A body is signed too (its hash is SHA-256, or SM3 for the SM algorithms).
+    check = c.show_kernel_upgrade_check_result(
+        v3.ShowKernelUpgradeCheckResultRequest(
+            body=v3.UpgradePrecheckRequest(
+                databases_instance_infos=[v3.UpgradeDatabasesSingleInstance(current_version="2.0.48.231200", instance_id=ORDERS)]
+            )
+        )
+    )
+    assert check.upgrade_precheck_result == "true"
+    with pytest.raises(exceptions.ClientRequestException) as e:
+        signed_with("not-the-secret-key").list_gauss_my_sql_instances(v3.ListGaussMySqlInstancesRequest())
+    assert (e.value.status_code, e.value.error_code) == (401, "APIGW.0301")
+    assert "verify aksk signature fail" in e.value.error_msg
+
+
+SHORT_SM2_KEYS = """
+name: sm2-short-coordinates
+seed: 1
+taurusdb:
+  credentials:
+    access_keys:
+      # The SM2 public keys these derive have an x (the first) or a y (the second) that starts
+      # with a zero byte: the SDK's ZA writes it in 31 bytes, not 32.
+      - {ak: SM2ZEROKEY0000000000, sk: sm2-secret-69}
+      - {ak: SM2ZEROKEY0000000001, sk: sm2-secret-26}
+  projects:
+    - id: 054e292c9880d4992f02c0196d3ea468
+      instances: [{id: 6754902da1f447269c6979b0590102a5in07}]
+"""
+
+
+@pytest.mark.upgrade_sim(scenario=SHORT_SM2_KEYS)
+@pytest.mark.parametrize("ak,sk", [("SM2ZEROKEY0000000000", "sm2-secret-69"), ("SM2ZEROKEY0000000001", "sm2-secret-26")])
+def test_sm2_keys_whose_public_key_starts_with_a_zero_byte_verify_as_the_sdk_hashes_za(sdk, sim, ak, sk):
+    credentials, _, v3 = sdk
+    from huaweicloudsdkcore.http.http_config import HttpConfig
+    from huaweicloudsdkcore.signer.algorithm import SigningAlgorithm
+    from huaweicloudsdkcore.signer.signer import SM2SM3Signer
+
+    x, y = SM2SM3Signer(credentials.BasicCredentials(ak, sk)).get_signing_key()._public_key
+    assert min(x, y) < 1 << 248
+    config = HttpConfig.get_default_config()
+    config.signing_algorithm = SigningAlgorithm.SM2_SM3
+    c = (
+        v3.GaussDBClient.new_builder()
+        .with_http_config(config)
+        .with_credentials(credentials.BasicCredentials(ak, sk, PROJECT))
+        .with_endpoint(sim.url)
+        .build()
+    )
+    for _ in range(3):
+        assert [i.id for i in c.list_gauss_my_sql_instances(v3.ListGaussMySqlInstancesRequest()).instances] == [ORDERS]

@@ -166,9 +166,26 @@ async fn the_immediate_job_list_filters_by_status_and_name_and_pages() {
         .json()["total_count"],
         0
     );
-    let page2 = read(&sim, &format!("{base}?limit=1&offset=2")).await.json();
+    let page1 = read(&sim, &format!("{base}?limit=10&offset=1"))
+        .await
+        .json();
+    assert_eq!(page1["total_count"], 2);
+    assert_eq!(page1["jobs"][1]["instance_id"], ORDERS);
+    let page2 = read(&sim, &format!("{base}?limit=10&offset=2"))
+        .await
+        .json();
     assert_eq!(page2["total_count"], 2);
-    assert_eq!(page2["jobs"][0]["instance_id"], ORDERS);
+    assert_eq!(page2["jobs"], serde_json::json!([]));
+    // ListImmediateJobsRequest documents 10, 20 and 50 as the page sizes.
+    for bad in ["1", "15", "100", "0"] {
+        let refused = read(&sim, &format!("{base}?limit={bad}")).await;
+        assert_eq!(refused.status, 400, "limit={bad}");
+        assert_eq!(
+            refused.json()["error_msg"],
+            format!("Parameter error. limit must be 10, 20 or 50, not {bad}."),
+        );
+    }
+    assert_eq!(read(&sim, &format!("{base}?limit=50")).await.status, 200);
     assert_eq!(
         read(&sim, &format!("{base}?status=Sleeping")).await.json()["error_code"],
         "DBS.200001"

@@ -1,10 +1,12 @@
 //! Credentials as IAM and the API gateway treat them: IAM's `GET /v3/projects?name=<region>`
 //! (what huaweicloudsdkcore calls for `BasicCredentials(ak, sk)` without a project id),
 //! access keys that belong to projects, `X-Project-Id` agreeing with the path, temporary keys
-//! with `X-Security-Token` (and their expiry), and the other signing algorithms named in
-//! their refusal.
+//! with `X-Security-Token` (and their expiry), and every signing algorithm of the SDK
+//! (SDK-HMAC-SHA256, SDK-HMAC-SM3, SDK-ECDSA-P256-SHA256, SDK-SM2-SM3) verified, signed by the
+//! conformance crate's independent client; the derived-key signer named in its refusal.
 
 use serde_json::Value;
+use upgrade_conformance::auth::huawei;
 
 use super::*;
 use crate::support::{default_sim, send, sim_from, Reply};
@@ -205,25 +207,72 @@ async fn a_temporary_key_needs_its_own_unexpired_security_token() {
     }
 }
 
-#[tokio::test]
-async fn the_other_signing_algorithms_are_refused_by_name() {
-    let sim = default_sim();
-    for algorithm in ["SDK-HMAC-SM3", "SDK-ECDSA-P256-SHA256", "SDK-SM2-SM3"] {
-        let req = axum::http::Request::builder()
-            .uri(format!("/v3/{PROJECT}/instances"))
-            .header("x-sdk-date", NOW)
-            .header(
-                "authorization",
-                format!("{algorithm} Access={AK}, SignedHeaders=x-sdk-date, Signature=00"),
-            )
-            .body(axum::body::Body::empty())
-            .unwrap_or_default();
-        let r = send(&sim, req).await;
-        assert_eq!(r.status, 401, "{algorithm}");
-        let msg = r.json()["error_msg"].as_str().unwrap_or("").to_string();
-        assert!(
-            msg.contains(&format!("signing algorithm {algorithm} is not supported")),
-            "{msg}"
-        );
+/// `headers` plus the Authorization `alg` computes for them.
+fn signed_with(
+    alg: huawei::Algorithm,
+    method: &str,
+    uri: &str,
+    body: &[u8],
+    sk: &str,
+) -> axum::http::Request<axum::body::Body> {
+    let headers = sdk_headers(NOW);
+    let auth = huawei::authorization_with(alg, AK, sk, NOW, method, uri, &headers, body);
+    let mut b = axum::http::Request::builder().method(method).uri(uri);
+    for (k, v) in &headers {
+        b = b.header(k.as_str(), v.as_str());
     }
+    b.header("authorization", auth)
+        .body(axum::body::Body::from(body.to_vec()))
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn every_sdk_signing_algorithm_is_verified_and_a_wrong_key_or_byte_is_refused() {
+    let sim = default_sim();
+    let list = format!("/v3/{PROJECT}/instances?name=taurus-orders");
+    let check = format!("/v3/{PROJECT}/instances/database-version/upgrade/pre-check-result");
+    let body = batch_body(&[(ORDERS, "2.0.48.231200")], serde_json::json!(false));
+    for alg in huawei::Algorithm::ALL {
+        let name = alg.name();
+        let r = send(&sim, signed_with(alg, "GET", &list, b"", SK)).await;
+        assert_eq!(r.status, 200, "{name}: {}", r.text());
+        assert_eq!(r.json()["total_count"], 1, "{name}");
+        let r = send(&sim, signed_with(alg, "POST", &check, body.as_bytes(), SK)).await;
+        assert_eq!(r.status, 200, "{name} with a body: {}", r.text());
+        assert_eq!(r.json()["upgrade_precheck_result"], "true", "{name}");
+
+        let wrong = send(&sim, signed_with(alg, "GET", &list, b"", "another-secret")).await;
+        assert_eq!(wrong.status, 401, "{name}: {}", wrong.text());
+        assert_eq!(
+            wrong.json()["error_msg"],
+            "Incorrect IAM authentication information: verify aksk signature fail"
+        );
+        // The same signature over another body.
+        let mut req = signed_with(alg, "POST", &check, body.as_bytes(), SK);
+        *req.body_mut() = axum::body::Body::from(body.replace("false", "true "));
+        let tampered = send(&sim, req).await;
+        assert_eq!(tampered.status, 401, "{name}: {}", tampered.text());
+    }
+}
+
+#[tokio::test]
+async fn the_derived_key_signer_is_refused_by_name() {
+    let sim = default_sim();
+    let req = axum::http::Request::builder()
+        .uri(format!("/v3/{PROJECT}/instances"))
+        .header("x-sdk-date", NOW)
+        .header(
+            "authorization",
+            format!("V11-HMAC-SHA256 Credential={AK}/20260101/cn-north-4/gaussdb, SignedHeaders=x-sdk-date, Signature=00"),
+        )
+        .body(axum::body::Body::empty())
+        .unwrap_or_default();
+    let r = send(&sim, req).await;
+    assert_eq!(r.status, 401);
+    let msg = r.json()["error_msg"].as_str().unwrap_or("").to_string();
+    assert!(
+        msg.contains("signing algorithm V11-HMAC-SHA256 is not supported")
+            && msg.contains("SDK-SM2-SM3"),
+        "{msg}"
+    );
 }

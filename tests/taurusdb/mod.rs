@@ -6,6 +6,7 @@ mod companions;
 mod credentials;
 mod errors;
 mod filters;
+mod openapi;
 mod properties;
 mod signing;
 mod tasks;

@@ -50,6 +50,12 @@ pub struct TaurusCreds {
     pub token: Option<String>,
     /// `aksk` (default when AK/SK are known) or `token`.
     pub mode: Option<String>,
+    /// A temporary key's `X-Security-Token` (env UPGRADE_CONFORMANCE_TAURUSDB_SECURITY_TOKEN
+    /// or HUAWEICLOUD_SDK_SECURITY_TOKEN).
+    pub security_token: Option<String>,
+    /// The signing algorithm: SDK-HMAC-SHA256 (default), SDK-HMAC-SM3,
+    /// SDK-ECDSA-P256-SHA256 or SDK-SM2-SM3.
+    pub algorithm: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -99,6 +105,12 @@ impl Credentials {
             .token
             .take()
             .or_else(|| env(&["UPGRADE_CONFORMANCE_TAURUSDB_TOKEN"]));
+        t.security_token = t.security_token.take().or_else(|| {
+            env(&[
+                "UPGRADE_CONFORMANCE_TAURUSDB_SECURITY_TOKEN",
+                "HUAWEICLOUD_SDK_SECURITY_TOKEN",
+            ])
+        });
         let u = &mut self.unity;
         u.username = u
             .username
@@ -181,8 +193,13 @@ impl Credentials {
             got.push("ota");
         }
         let (t, ot) = (&mut self.taurusdb, &other.taurusdb);
+        let key = fill(&mut t.ak, &ot.ak);
+        // A security token belongs to its access key: taken only with the key.
+        if key {
+            fill(&mut t.security_token, &ot.security_token);
+        }
         if fill(&mut t.project_id, &ot.project_id)
-            | fill(&mut t.ak, &ot.ak)
+            | key
             | fill(&mut t.sk, &ot.sk)
             | fill(&mut t.token, &ot.token)
         {
@@ -207,6 +224,7 @@ impl Credentials {
         c.taurusdb.ak = text_at(v, "/taurusdb/ak");
         c.taurusdb.sk = text_at(v, "/taurusdb/sk");
         c.taurusdb.token = text_at(v, "/taurusdb/token");
+        c.taurusdb.security_token = text_at(v, "/taurusdb/security_token");
         c.unity.username = text_at(v, "/unity/username");
         c.unity.password = text_at(v, "/unity/password");
         c
@@ -228,6 +246,8 @@ impl Credentials {
                 t.ak = text_at(&v, "/taurusdb/credentials/access_keys/0/ak");
                 t.sk = text_at(&v, "/taurusdb/credentials/access_keys/0/sk");
                 t.token = text_at(&v, "/taurusdb/credentials/tokens/0");
+                t.security_token =
+                    text_at(&v, "/taurusdb/credentials/access_keys/0/security_token");
             } else {
                 t.ak = Some("SIMULATORACCESSKEY00".into());
                 t.sk = Some("simulator-secret-key".into());

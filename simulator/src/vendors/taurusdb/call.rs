@@ -3,10 +3,12 @@
 //! the request's `X-Request-Id`, authenticate, run the operation the handler parsed and
 //! render the answer, all at one virtual instant. Every route takes a `Call` last.
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, Request};
+use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderValue;
+use axum::response::Response;
 use rand::Rng;
 use serde_json::{json, Value};
 
@@ -14,6 +16,7 @@ use super::auth::authenticate;
 use super::error::{set_request_id, Code, Lang, TaurusError};
 use super::fleet::{Model, VENDOR};
 use super::ops::{Operation, Query};
+use super::wire::Json;
 use crate::engine::Exchange;
 use crate::kernel::Core;
 use crate::Sim;
@@ -60,8 +63,10 @@ impl Call {
             let (core, model) = w.split::<Model>();
             let request_id = draw_request_id(core);
             match self.execute(core, model, op) {
-                Ok(v) => {
-                    let mut resp = axum::Json(v).into_response();
+                Ok(body) => {
+                    let mut resp = Response::new(Body::from(body));
+                    resp.headers_mut()
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
                     set_request_id(&mut resp, &request_id);
                     resp
                 }
@@ -75,7 +80,7 @@ impl Call {
         core: &mut Core,
         model: &mut Model,
         op: Result<Operation, TaurusError>,
-    ) -> Result<Value, TaurusError> {
+    ) -> Result<Json, TaurusError> {
         let body = self
             .body
             .as_deref()

@@ -204,6 +204,30 @@ pub struct AccessKeyConfig {
     pub expires_at: Option<String>,
 }
 
+impl Config {
+    /// What a client needs, in the conformance harness's `credentials:` shape
+    /// (`GET /_sim/credentials`): the first project, the first access key (with its
+    /// `security_token` when it is a temporary one) and the first token; `None` when the
+    /// section gives none of them.
+    pub fn client_credentials(&self) -> Option<serde_json::Value> {
+        let mut out = serde_json::Map::new();
+        if let Some(p) = self.projects.first() {
+            out.insert("project_id".into(), p.id.clone().into());
+        }
+        if let Some(k) = self.credentials.access_keys.first() {
+            out.insert("ak".into(), k.ak.clone().into());
+            out.insert("sk".into(), k.sk.clone().into());
+            if let Some(t) = &k.security_token {
+                out.insert("security_token".into(), t.clone().into());
+            }
+        }
+        if let Some(token) = self.credentials.tokens.first() {
+            out.insert("token".into(), token.clone().into());
+        }
+        (!out.is_empty()).then_some(serde_json::Value::Object(out))
+    }
+}
+
 fn default_access_keys() -> Vec<AccessKeyConfig> {
     vec![AccessKeyConfig {
         ak: "SIMULATORACCESSKEY00".into(),

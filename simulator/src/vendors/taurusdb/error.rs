@@ -160,14 +160,7 @@ impl TaurusError {
     /// The response, with `request_id` as the `X-Request-Id` header (and in the body for
     /// gateway errors).
     pub fn render(&self, lang: Lang, request_id: &str) -> Response {
-        #[derive(Serialize)]
-        struct Body<'a> {
-            error_code: &'a str,
-            error_msg: String,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            request_id: Option<&'a str>,
-        }
-        let body = Body {
+        let body = ErrorBody {
             error_code: self.code.as_str(),
             error_msg: self.message(lang),
             request_id: self.code.is_gateway().then_some(request_id),
@@ -176,6 +169,24 @@ impl TaurusError {
         set_request_id(&mut resp, request_id);
         resp
     }
+}
+
+/// The error body: huaweicloudsdkcore's exception handler reads `error_code` and
+/// `error_msg`; the API gateway's own errors (`APIGW.*`) also carry `request_id`.
+#[derive(Serialize, schemars::JsonSchema)]
+#[schemars(rename = "TaurusDbError")]
+pub(super) struct ErrorBody<'a> {
+    /// DBS.200001, APIGW.0301 and the like.
+    error_code: &'a str,
+    error_msg: String,
+    /// The gateway's errors only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_id: Option<&'a str>,
+}
+
+/// The error body's schema, for the OpenAPI document.
+pub(super) fn body_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    g.subschema_for::<ErrorBody<'static>>()
 }
 
 /// Puts `X-Request-Id` on a response.

@@ -6,8 +6,10 @@
 //!
 //! Files, from the wire down: `handlers` (each route parses its request into an operation),
 //! `call` (the request read outside the lock, answered under one exchange with the world),
-//! `auth` (SDK-HMAC-SHA256 and X-Auth-Token), `error` (the `{"error_code","error_msg"}`
-//! shape), `wire` (response bodies in the SDK models' order); `ops` (the one operation type
+//! `auth` (the SDK's four AK/SK signing algorithms and X-Auth-Token), `error` (the
+//! `{"error_code","error_msg"}` shape), `wire` (response bodies as typed structs named after
+//! the SDK's models, rendered straight to bytes), `openapi` (the routes for the OpenAPI
+//! document); `ops` (the one operation type
 //! that requests and timeline actions share, one file per group); the domain: `fleet`
 //! (instances and jobs), `lifecycle` (upgrade rules and job timers), `failures` (what a
 //! scenario does to an instance), `snapshot` (the engine's view); `state` (the instance and
@@ -21,6 +23,7 @@ mod failures;
 mod fleet;
 mod handlers;
 mod lifecycle;
+mod openapi;
 mod ops;
 mod snapshot;
 pub mod state;
@@ -34,6 +37,7 @@ use axum::Router;
 pub use config::Config;
 pub use error::{Code, Lang, TaurusError};
 pub use fleet::Model;
+pub use openapi::api as openapi;
 pub use ops::Operation;
 
 use crate::Sim;

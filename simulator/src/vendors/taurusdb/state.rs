@@ -37,14 +37,21 @@ impl InstanceStatus {
     }
 }
 
-impl fmt::Display for InstanceStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl InstanceStatus {
+    /// The v3 wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
             Self::Active => "ACTIVE",
             Self::Upgrading => "UPGRADING",
             Self::Failed => "FAILED",
             Self::Frozen => "FROZEN",
-        })
+        }
+    }
+}
+
+impl fmt::Display for InstanceStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -126,15 +133,22 @@ impl JobStatus {
     }
 }
 
-impl fmt::Display for JobStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl JobStatus {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
             Self::Pending => "Pending",
             Self::Running => "Running",
             Self::Completed => "Completed",
             Self::Failed => "Failed",
             Self::Canceled => "Canceled",
-        })
+        }
+    }
+}
+
+impl fmt::Display for JobStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

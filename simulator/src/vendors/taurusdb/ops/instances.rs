@@ -2,12 +2,14 @@
 //! v3.1 with the unified one), an instance's kernel version against the latest
 //! (`database-version`), and the engine versions on offer (`datastores/gaussdb-mysql`).
 
-use serde_json::{json, Value};
-
 use super::super::error::{Code, TaurusError};
 use super::super::fleet::{Instance, Model};
 use super::super::lifecycle::version_cmp;
-use super::super::wire;
+use super::super::wire::{
+    self, Json, ListGaussMySqlInstancesResponse, MysqlInstanceInfoDetail, MysqlInstanceListInfo,
+    ShowGaussMySqlEngineVersionResponse, ShowGaussMySqlInstanceInfoResponse,
+    ShowInstanceDatabaseVersionResponse,
+};
 use super::{Operation, Query};
 use crate::kernel::Core;
 
@@ -19,22 +21,21 @@ pub struct InstanceRef {
 }
 
 impl InstanceRef {
-    pub fn show(&self, core: &Core, model: &Model, unified: bool) -> Result<Value, TaurusError> {
+    pub fn show(&self, core: &Core, model: &Model, unified: bool) -> Result<Json, TaurusError> {
         let inst = model.instance_in(&self.project, &self.id)?;
-        Ok(json!({"instance": wire::instance_detail(core, inst, unified)}))
+        Ok(wire::render(&ShowGaussMySqlInstanceInfoResponse {
+            instance: MysqlInstanceInfoDetail::new(core, inst, unified),
+        }))
     }
 
-    pub fn version(&self, model: &Model) -> Result<Value, TaurusError> {
+    pub fn version(&self, model: &Model) -> Result<Json, TaurusError> {
         let inst = model.instance_in(&self.project, &self.id)?;
-        Ok(json!({
-            "datastore": {
-                "current_version": wire::ENGINE_VERSION,
-                "current_kernel_version": inst.version,
-                "latest_version": wire::ENGINE_VERSION,
-                "latest_kernel_version": model.latest,
-            },
-            "upgrade_flag": version_cmp(&inst.version, &model.latest) == std::cmp::Ordering::Less,
-        }))
+        let behind = version_cmp(&inst.version, &model.latest) == std::cmp::Ordering::Less;
+        Ok(wire::render(&ShowInstanceDatabaseVersionResponse::new(
+            inst,
+            &model.latest,
+            behind,
+        )))
     }
 }
 
@@ -85,7 +86,7 @@ pub struct InstanceList {
 }
 
 /// The filters that compare one field exactly.
-const EXACT: &[&str] = &[
+pub const EXACT: &[&str] = &[
     "type",
     "datastore_type",
     "vpc_id",
@@ -178,16 +179,19 @@ impl InstanceList {
                 .all(|(k, v)| i.tags.get(k).is_some_and(|t| t == v))
     }
 
-    pub fn apply(self, core: &Core, model: &Model) -> Value {
+    pub fn apply(self, core: &Core, model: &Model) -> Json {
         let matching: Vec<_> = model.instances.values().filter(|i| self.keeps(i)).collect();
         let total = matching.len();
-        let items: Vec<Value> = matching
+        let instances = matching
             .into_iter()
             .skip(self.offset)
             .take(self.limit)
-            .map(|i| wire::instance_list_item(core, i, self.unified))
+            .map(|i| MysqlInstanceListInfo::new(core, i, self.unified))
             .collect();
-        json!({"instances": items, "total_count": total})
+        wire::render(&ListGaussMySqlInstancesResponse {
+            instances,
+            total_count: total,
+        })
     }
 }
 
@@ -203,20 +207,6 @@ pub fn parse_datastores(name: &str) -> Result<Operation, TaurusError> {
     }
 }
 
-pub fn datastores(model: &Model) -> Value {
-    let datastores: Vec<Value> = model
-        .versions
-        .iter()
-        .rev()
-        .map(|v| {
-            let h = crate::kernel::rng::stable_hash(v.as_bytes());
-            json!({
-                "id": format!("{h:016x}{:016x}", h.rotate_left(29)),
-                "name": wire::MYSQL_VERSION,
-                "version": wire::ENGINE_VERSION,
-                "kernel_version": v,
-            })
-        })
-        .collect();
-    json!({"datastores": datastores})
+pub fn datastores(model: &Model) -> Json {
+    wire::render(&ShowGaussMySqlEngineVersionResponse::new(model))
 }

@@ -2,15 +2,19 @@
 //! scheduled-jobs lists, and `DELETE /v3/{project_id}/scheduled-jobs` (cancel Pending
 //! scheduled jobs; the domain's `cancel_scheduled`). Lists are newest first; `offset` is a page
 //! number starting at 1 (the SDK documents its default as 1) and `limit` the page size
-//! (default 10, at most 100).
+//! (default 10; the immediate-jobs list takes 10, 20 or 50, as ListImmediateJobsRequest
+//! documents; the scheduled-jobs list at most 100).
 
 use chrono::DateTime;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::super::error::TaurusError;
 use super::super::fleet::{Job, JobKind, Model, SCHEDULED_JOB_NAME, UPGRADE_JOB_NAME};
 use super::super::state::JobStatus;
-use super::super::wire;
+use super::super::wire::{
+    self, Json, ListImmediateJobsResponse, ListScheduleJobsResponse, ScheduleTask,
+    ShowGaussMySqlJobInfoResponse, TaskDetailInfo,
+};
 use super::{Operation, Query};
 use crate::kernel::Core;
 
@@ -25,12 +29,14 @@ pub fn parse_show(project: String, q: &Query) -> Result<Operation, TaurusError> 
     })
 }
 
-pub fn show(core: &Core, model: &Model, project: &str, id: &str) -> Result<Value, TaurusError> {
+pub fn show(core: &Core, model: &Model, project: &str, id: &str) -> Result<Json, TaurusError> {
     let job = model
         .job(id)
         .filter(|j| j.project_id == project)
         .ok_or_else(|| TaurusError::param(format!("Job {id} does not exist.")))?;
-    Ok(json!({"job": wire::job_detail(core, model, job)}))
+    Ok(wire::render(&ShowGaussMySqlJobInfoResponse::new(
+        core, model, job,
+    )))
 }
 
 /// `DELETE /scheduled-jobs`: `job_ids`, a non-empty list of strings.
@@ -49,6 +55,9 @@ pub fn parse_cancel(project: String, body: &Value) -> Result<Operation, TaurusEr
     };
     Ok(Operation::CancelScheduled { project, ids })
 }
+
+/// The page sizes the immediate-jobs list takes.
+const IMMEDIATE_LIMITS: [usize; 3] = [10, 20, 50];
 
 /// Which job list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,7 +106,20 @@ impl JobList {
                 ))
             })?),
         };
-        let limit = q.number("limit", 10, 100)?.max(1);
+        let limit = match kind {
+            // ListImmediateJobsRequest: "默认为10，取值为10、20、50" (10 by default; 10, 20 or 50).
+            JobListKind::Immediate => match q.get("limit") {
+                None => 10,
+                Some(v) => IMMEDIATE_LIMITS
+                    .iter()
+                    .copied()
+                    .find(|n| n.to_string() == v)
+                    .ok_or_else(|| {
+                        TaurusError::param(format!("limit must be 10, 20 or 50, not {v}."))
+                    })?,
+            },
+            JobListKind::Scheduled => q.number("limit", 10, 100)?.max(1),
+        };
         let page = q.number("offset", 1, usize::MAX)?.max(1);
         let time = |key| q.get(key).map(|v| parse_time(key, v)).transpose();
         Ok(Self {
@@ -143,7 +165,7 @@ impl JobList {
             && self.until_ms.is_none_or(|u| created <= u)
     }
 
-    pub fn apply(self, core: &Core, model: &Model) -> Value {
+    pub fn apply(self, core: &Core, model: &Model) -> Json {
         let jobs: Vec<&Job> = model
             .jobs
             .iter()
@@ -154,20 +176,15 @@ impl JobList {
         let skip = (self.page - 1).saturating_mul(self.limit);
         let page = jobs.into_iter().skip(skip).take(self.limit);
         match self.kind {
-            JobListKind::Immediate => {
-                let rendered: Vec<Value> =
-                    page.map(|j| wire::task_detail(core, model, j)).collect();
-                json!({
-                    "jobs": rendered,
-                    "total_count": total,
-                    "action_names": [UPGRADE_JOB_NAME],
-                })
-            }
-            JobListKind::Scheduled => {
-                let rendered: Vec<Value> =
-                    page.map(|j| wire::schedule_task(core, model, j)).collect();
-                json!({"schedules": rendered, "total_count": total})
-            }
+            JobListKind::Immediate => wire::render(&ListImmediateJobsResponse {
+                jobs: page.map(|j| TaskDetailInfo::new(core, model, j)).collect(),
+                total_count: total,
+                action_names: [UPGRADE_JOB_NAME],
+            }),
+            JobListKind::Scheduled => wire::render(&ListScheduleJobsResponse {
+                schedules: page.map(|j| ScheduleTask::new(core, model, j)).collect(),
+                total_count: total,
+            }),
         }
     }
 }

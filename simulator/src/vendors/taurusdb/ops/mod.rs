@@ -16,10 +16,10 @@ use serde_json::Value;
 use super::error::{Lang, TaurusError};
 use super::fleet::Model;
 use super::state::InstanceStatus;
-use super::wire;
+use super::wire::{self, EmptyBody, JobIdsResponse, Json};
 use crate::kernel::Core;
 
-pub use instances::{parse_datastores, InstanceList, InstanceRef};
+pub use instances::{parse_datastores, InstanceList, InstanceRef, EXACT as EXACT_FILTERS};
 pub use jobs::{parse_cancel, parse_show, JobList, JobListKind};
 pub use precheck::Precheck;
 pub use tasks::{
@@ -137,8 +137,8 @@ impl Operation {
         }
     }
 
-    /// Executes the operation and writes the answer's body.
-    pub fn apply(self, core: &mut Core, model: &mut Model) -> Result<Value, Failure> {
+    /// Executes the operation and writes the answer's body (empty for a timeline action).
+    pub fn apply(self, core: &mut Core, model: &mut Model) -> Result<Json, Failure> {
         match self {
             Self::Upgrade(u) => Ok(u.apply(core, model)?),
             Self::StartPrecheck(p) => Ok(p.start(core, model)?),
@@ -147,7 +147,7 @@ impl Operation {
             Self::ListJobs(list) => Ok(list.apply(core, model)),
             Self::CancelScheduled { project, ids } => {
                 model.cancel_scheduled(core, &project, &ids)?;
-                Ok(serde_json::json!({"job_ids": ids}))
+                Ok(wire::render(&JobIdsResponse { job_ids: &ids }))
             }
             Self::ShowInstance { at, unified } => Ok(at.show(core, model, unified)?),
             Self::ListInstances(list) => Ok(list.apply(core, model)),
@@ -175,14 +175,20 @@ impl Operation {
             }
             Self::DeleteJobRecord { project, job_id } => {
                 model.delete_record(&project, &job_id)?;
-                Ok(serde_json::json!({}))
+                Ok(wire::render(&EmptyBody {}))
             }
             Self::IamProjects { name, ak } => {
-                Ok(wire::iam_projects(model, name.as_deref(), ak.as_deref()))
+                let domain = wire::domain_id();
+                Ok(wire::render(&wire::iam_projects(
+                    model,
+                    &domain,
+                    name.as_deref(),
+                    ak.as_deref(),
+                )))
             }
             Self::SetOpsWindow { at, window } => {
                 model.move_window(core, &at.project, &at.id, window)?;
-                Ok(serde_json::json!({}))
+                Ok(wire::render(&EmptyBody {}))
             }
             Self::SetStatus {
                 instance,
@@ -190,11 +196,11 @@ impl Operation {
                 reason,
             } => model
                 .set_status(core, &instance, to, reason)
-                .map(|()| Value::Null)
+                .map(|()| Json::new())
                 .map_err(Failure::Scenario),
             Self::Stick { instance, at } => model
                 .stick(core, &instance, at)
-                .map(|()| Value::Null)
+                .map(|()| Json::new())
                 .map_err(Failure::Scenario),
         }
     }

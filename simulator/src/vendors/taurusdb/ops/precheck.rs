@@ -9,6 +9,9 @@ use serde_json::{json, Value};
 
 use super::super::error::{Code, TaurusError};
 use super::super::fleet::{Model, VENDOR};
+use super::super::wire::{
+    self, JobIdsResponse, Json, ShowKernelUpgradeCheckResultResponse, UpgradeDatabasePrecheckResult,
+};
 use super::upgrade::parse_infos;
 use crate::kernel::Core;
 
@@ -29,7 +32,7 @@ impl Precheck {
     }
 
     /// Starts the checks: every instance must exist, then each gets a check id.
-    pub fn start(self, core: &mut Core, model: &mut Model) -> Result<Value, TaurusError> {
+    pub fn start(self, core: &mut Core, model: &mut Model) -> Result<Json, TaurusError> {
         for (id, _) in &self.infos {
             model.instance_in(&self.project, id)?;
         }
@@ -48,11 +51,11 @@ impl Precheck {
                 json!({"precheck": ids.last()}),
             );
         }
-        Ok(json!({"job_ids": ids}))
+        Ok(wire::render(&JobIdsResponse { job_ids: &ids }))
     }
 
     /// The verdict, four items per instance.
-    pub fn result(self, core: &Core, model: &Model) -> Result<Value, TaurusError> {
+    pub fn result(self, core: &Core, model: &Model) -> Result<Json, TaurusError> {
         let mut details = Vec::new();
         let mut all = true;
         for (id, current) in &self.infos {
@@ -96,19 +99,24 @@ impl Precheck {
                 true,
             ));
         }
-        Ok(json!({
-            "upgrade_precheck_result": if all { "true" } else { "false" },
-            "updated_at": core.clock.datetime().timestamp_millis(),
-            "upgrade_precheck_detail": details,
+        Ok(wire::render(&ShowKernelUpgradeCheckResultResponse {
+            upgrade_precheck_result: if all { "true" } else { "false" },
+            updated_at: core.clock.datetime().timestamp_millis(),
+            upgrade_precheck_detail: details,
         }))
     }
 }
 
-fn item(name: &str, description: &str, object: &str, passed: bool) -> Value {
-    json!({
-        "check_item": name,
-        "check_description": description,
-        "check_object": object,
-        "check_status": if passed { "passed" } else { "failed" },
-    })
+fn item(
+    name: &'static str,
+    description: &str,
+    object: &str,
+    passed: bool,
+) -> UpgradeDatabasePrecheckResult {
+    UpgradeDatabasePrecheckResult {
+        check_item: name,
+        check_description: description.to_string(),
+        check_object: object.to_string(),
+        check_status: if passed { "passed" } else { "failed" },
+    }
 }

@@ -5,12 +5,16 @@
 //! which also moves when a delayed upgrade starts) and several instances' details at once
 //! (`GET /instances/details?instance_ids=`).
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::super::error::TaurusError;
 use super::super::fleet::{JobKind, Model, SCHEDULED_JOB_NAME, UPGRADE_JOB_NAME};
 use super::super::state::JobStatus;
-use super::super::wire;
+use super::super::wire::{
+    self, CheckScheduleTaskExistResponse, DeleteScheduleTasKResponse, Json,
+    ListGaussMySqlInstanceDetailInfoResponse, MysqlInstanceInfoDetail, ScheduledTaskV3,
+    ShowTaskDetailsResponse,
+};
 use super::instances::InstanceRef;
 use super::{Operation, Query};
 use crate::kernel::Core;
@@ -52,13 +56,13 @@ pub fn parse_details(project: String, q: &Query, unified: bool) -> Result<Operat
 }
 
 /// The instances of `ids` the project has, in the order asked; the others are left out.
-pub fn details(core: &Core, model: &Model, project: &str, ids: &[String], unified: bool) -> Value {
-    let instances: Vec<Value> = ids
+pub fn details(core: &Core, model: &Model, project: &str, ids: &[String], unified: bool) -> Json {
+    let instances = ids
         .iter()
         .filter_map(|id| model.instance_in(project, id).ok())
-        .map(|i| wire::instance_detail(core, i, unified))
+        .map(|i| MysqlInstanceInfoDetail::new(core, i, unified))
         .collect();
-    json!({"instances": instances})
+    wire::render(&ListGaussMySqlInstanceDetailInfoResponse { instances })
 }
 
 /// `GET .../task-center-detail?job_id=&job_name=`: the job, or without `job_id` the
@@ -77,7 +81,7 @@ pub fn task_detail(
     at: &InstanceRef,
     job_id: Option<&str>,
     job_name: Option<&str>,
-) -> Result<Value, TaurusError> {
+) -> Result<Json, TaurusError> {
     let inst = model.instance_in(&at.project, &at.id)?;
     if let Some(name) = job_name.filter(|n| *n != UPGRADE_JOB_NAME) {
         return Err(TaurusError::param(format!(
@@ -99,7 +103,7 @@ pub fn task_detail(
             None => format!("Instance {} has no task.", inst.id),
         })
     })?;
-    Ok(wire::task_center_detail(core, inst, job))
+    Ok(wire::render(&ShowTaskDetailsResponse::new(core, inst, job)))
 }
 
 /// `POST .../schedule-tasks/exist` with `{"schedule_type": ...}`.
@@ -126,9 +130,9 @@ pub fn exists(
     model: &Model,
     at: &InstanceRef,
     kind: &str,
-) -> Result<Value, TaurusError> {
+) -> Result<Json, TaurusError> {
     let inst = model.instance_in(&at.project, &at.id)?;
-    let tasks: Vec<Value> = model
+    let tasks: Vec<ScheduledTaskV3> = model
         .jobs
         .iter()
         .filter(|j| {
@@ -138,9 +142,12 @@ pub fn exists(
                 && !j.deleted
                 && matches!(j.status, JobStatus::Pending | JobStatus::Running)
         })
-        .map(|j| wire::scheduled_task_v3(core, inst, j))
+        .map(|j| ScheduledTaskV3::new(core, inst, j))
         .collect();
-    Ok(json!({"exist": !tasks.is_empty(), "scheduled_tasks": tasks}))
+    Ok(wire::render(&CheckScheduleTaskExistResponse {
+        exist: !tasks.is_empty(),
+        scheduled_tasks: tasks,
+    }))
 }
 
 /// `DELETE /instance/{id}/scheduled-jobs` with `{"job_id": ...}`.
@@ -162,7 +169,7 @@ pub fn delete_scheduled(
     model: &mut Model,
     at: &InstanceRef,
     job_id: &str,
-) -> Result<Value, TaurusError> {
+) -> Result<Json, TaurusError> {
     let inst = model.instance_in(&at.project, &at.id)?;
     if model.job(job_id).is_none_or(|j| j.instance_id != inst.id) {
         return Err(TaurusError::param(format!(
@@ -171,7 +178,7 @@ pub fn delete_scheduled(
         )));
     }
     model.cancel_scheduled(core, &at.project, &[job_id.to_string()])?;
-    Ok(json!({"result": true}))
+    Ok(wire::render(&DeleteScheduleTasKResponse { result: true }))
 }
 
 /// `PUT .../ops-window` with `{"start_time": "HH:MM", "end_time": "HH:MM"}` in UTC: whole

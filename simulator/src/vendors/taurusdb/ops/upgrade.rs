@@ -4,10 +4,13 @@
 //! actions. `delay` is accepted as a JSON boolean or as the strings "true"/"false", since the
 //! SDKs disagree on its type (vendor notes §2).
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::super::error::TaurusError;
 use super::super::fleet::Model;
+use super::super::wire::{
+    self, BatchUpgradeDatabasesResponse, Json, UpgradeGaussMySqlInstanceDatabaseResponse,
+};
 use crate::kernel::Core;
 
 /// Which answer the call gets.
@@ -114,11 +117,13 @@ impl Upgrade {
         })
     }
 
-    pub fn apply(self, core: &mut Core, model: &mut Model) -> Result<Value, TaurusError> {
+    pub fn apply(self, core: &mut Core, model: &mut Model) -> Result<Json, TaurusError> {
         let ids = model.upgrade(core, &self.project, &self.batch, self.delay)?;
         Ok(match self.answer {
-            Answer::Success => json!({"resp": "success"}),
-            Answer::JobId => json!({"job_id": ids.first().cloned().unwrap_or_default()}),
+            Answer::Success => wire::render(&BatchUpgradeDatabasesResponse { resp: "success" }),
+            Answer::JobId => wire::render(&UpgradeGaussMySqlInstanceDatabaseResponse {
+                job_id: ids.first().map_or("", String::as_str),
+            }),
         })
     }
 }
