@@ -20,15 +20,20 @@ static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const SIZES: [usize; 2] = [100_000, 1_000_000];
 
 fn peak_memory_kb() -> Option<u64> {
+    status_kb("VmHWM:")
+}
+
+/// A line of /proc/self/status, in kB (VmHWM: the peak; VmRSS: now).
+fn status_kb(key: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     status
         .lines()
-        .find(|l| l.starts_with("VmHWM:"))
+        .find(|l| l.starts_with(key))
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|n| n.parse().ok())
 }
 
-async fn call(sim: &Sim, req: Request<Body>) -> (u16, Vec<u8>) {
+async fn call(sim: &Sim, req: Request<Body>) -> (u16, axum::body::Bytes) {
     let resp = router(sim.clone())
         .oneshot(req)
         .await
@@ -38,7 +43,7 @@ async fn call(sim: &Sim, req: Request<Body>) -> (u16, Vec<u8>) {
         .into_body()
         .collect()
         .await
-        .map(|b| b.to_bytes().to_vec())
+        .map(|b| b.to_bytes())
         .unwrap_or_default();
     (status, body)
 }
@@ -81,6 +86,7 @@ async fn one_size(agents: usize) {
     let scenario = Scenario::parse(&yaml, "bench").unwrap_or_else(|e| panic!("{e}"));
     let sim = Sim::new(scenario, SimOptions::default()).unwrap_or_else(|e| panic!("{e:#}"));
     let load = t.elapsed();
+    let rss_loaded = status_kb("VmRSS:").unwrap_or_default();
 
     let body = create_body(agents);
     let body_mb = body.len() as f64 / 1e6;
@@ -122,6 +128,7 @@ async fn one_size(agents: usize) {
         assert!(steps < 1_000_000, "the plan never completed");
     }
     let run = t.elapsed();
+    let rss_run = status_kb("VmRSS:").unwrap_or_default();
     let virtual_end = sim.lock().core.now();
     let (get, get_size) = get_mid.unwrap_or_default();
     let g = Instant::now();
@@ -139,6 +146,11 @@ async fn one_size(agents: usize) {
     );
     println!("  GET plan mid-run (summary view, {get_size} bytes): {get:?} per call (mean of 20)");
     println!("  GET plan ?view=full after the run ({full_len} bytes): {full_get:?}");
+    println!(
+        "  RSS after load: {:.1} MB; after the run: {:.1} MB",
+        rss_loaded as f64 / 1024.0,
+        rss_run as f64 / 1024.0
+    );
     match peak_memory_kb() {
         Some(kb) => println!("  peak memory (VmHWM): {:.1} MB", kb as f64 / 1024.0),
         None => println!("  peak memory: /proc/self/status not available"),

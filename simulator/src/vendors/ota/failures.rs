@@ -45,8 +45,9 @@ impl Model {
         let message: Arc<str> = Arc::from(error.unwrap_or(self.settings().error.as_str()));
         if !self.fail_running(core, agent, Failure::Injected(message.clone())) {
             let a = &mut self.agents[agent];
-            a.forced_failures += 1;
-            a.forced_error = Some(message);
+            let faults = a.faults_mut();
+            faults.forced_failures += 1;
+            faults.forced_error = Some(message);
         }
     }
 
@@ -57,6 +58,6 @@ impl Model {
         after: Millis,
         back: Option<Millis>,
     ) {
-        self.agents[agent].offline_fault = Some((after, back));
+        self.agents[agent].faults_mut().offline = Some((after, back));
     }
 }

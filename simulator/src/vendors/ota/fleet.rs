@@ -70,7 +70,7 @@ impl Shared {
     fn agent(
         &mut self,
         core: &Core,
-        id: String,
+        id: Arc<str>,
         (version, release, component): (&str, &str, &str),
         (node_uuid, lca_uuid): (u128, u128),
     ) -> Agent {
@@ -85,9 +85,7 @@ impl Shared {
             lca_uuid,
             online: true,
             claim: None,
-            forced_failures: 0,
-            forced_error: None,
-            offline_fault: None,
+            faults: None,
         }
     }
 }
@@ -115,7 +113,7 @@ impl Model {
             let lca_uuid = uuid("lca", a.lca_uuid.as_ref())?;
             let mut agent = shared.agent(
                 core,
-                a.id.clone(),
+                Arc::from(a.id.as_str()),
                 (&a.version, &a.release, &a.component),
                 (node_uuid, lca_uuid),
             );
@@ -146,15 +144,16 @@ impl Model {
                     derived_uuid(core, &format!("ota/lca/{node}")),
                 );
                 let names = (&*gen.version, &*gen.release, &*gen.component);
-                let agent = shared.agent(core, id, names, uuids);
+                let agent = shared.agent(core, Arc::from(id), names, uuids);
                 model.add_agent(agent, &format!("{path}.prefix"))?;
             }
         }
         for (i, f) in config.faults.failing_agents.iter().enumerate() {
             let path = format!("ota.faults.failing_agents[{i}].agent");
             let a = model.agent_named(&path, &f.agent)?;
-            a.forced_failures = f.times;
-            a.forced_error = f.error.as_deref().map(Arc::from);
+            let faults = a.faults_mut();
+            faults.forced_failures = f.times;
+            faults.forced_error = f.error.as_deref().map(Arc::from);
         }
         for (i, f) in config.faults.offline_agents.iter().enumerate() {
             let base = format!("ota.faults.offline_agents[{i}]");
@@ -167,7 +166,7 @@ impl Model {
                 None => None,
             };
             let a = model.agent_named(&format!("{base}.agent"), &f.agent)?;
-            a.offline_fault = Some((after, back));
+            a.faults_mut().offline = Some((after, back));
         }
         model.settings = Some(settings);
         Ok(model)

@@ -109,6 +109,8 @@ pub struct Plan {
     pub to_version: String,
     pub from_release: String,
     pub to_release: String,
+    /// `to_version` and `to_release` once, for every agent the plan upgrades to share.
+    pub to_names: (Arc<str>, Arc<str>),
     pub batch_size: u64,
     pub concurrency: u64,
     pub failure_threshold: f64,

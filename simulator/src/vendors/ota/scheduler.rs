@@ -113,16 +113,16 @@ impl Model {
         if !agent.online {
             failure = Some(Failure::OfflineAtStart);
             duration = 0;
-        } else if agent.forced_failures > 0 {
-            agent.forced_failures -= 1;
+        } else if let Some(f) = agent.faults.as_mut().filter(|f| f.forced_failures > 0) {
+            f.forced_failures -= 1;
             failure = Some(Failure::Injected(
-                agent.forced_error.clone().unwrap_or(default_error),
+                f.forced_error.clone().unwrap_or(default_error),
             ));
         } else if roll < rate {
             failure = Some(Failure::Injected(default_error));
         }
         if failure.is_none() || matches!(failure, Some(Failure::Injected(_))) {
-            if let Some((after, _)) = agent.offline_fault {
+            if let Some((after, _)) = agent.faults.as_ref().and_then(|f| f.offline) {
                 if after < duration {
                     duration = after;
                     failure = Some(Failure::WentOffline);
@@ -170,8 +170,8 @@ impl Model {
         agent.claim = None;
         p.batches[b].running -= 1;
         let Some(failure) = p.tasks[t].failure.clone() else {
-            agent.version = Arc::from(p.to_version.as_str());
-            agent.release = Arc::from(p.to_release.as_str());
+            agent.version = p.to_names.0.clone();
+            agent.release = p.to_names.1.clone();
             let detail = json!({"version": p.to_version, "release": p.to_release});
             p.step_task(core, (b, t), &agent.id, TaskOp::Succeed, detail);
             p.batches[b].succeeded += 1;
@@ -181,13 +181,14 @@ impl Model {
         let message = failure.message();
         if failure == Failure::WentOffline {
             agent.online = false;
-            let back = agent.offline_fault.take().and_then(|(_, back)| back);
+            let planned = agent.faults.as_mut().and_then(|f| f.offline.take());
+            let back = planned.and_then(|(_, back)| back);
             if let Some(back) = back {
                 self.timers
                     .schedule(core.now() + back, Timer::AgentBack { agent: agent_n });
             }
         }
-        let detail = json!({"agent": agent.id, "error": message});
+        let detail = json!({"agent": &*agent.id, "error": message});
         p.step_task(core, (b, t), &agent.id, TaskOp::Fail, detail);
         p.batches[b].failed += 1;
         p.failed += 1;
