@@ -181,13 +181,13 @@ impl Model {
         }
         let n = self.agents.len() as u32;
         self.agent_index.insert(agent.id.clone(), n);
-        self.agents.push(agent);
+        Arc::make_mut(&mut self.agents).push(agent);
         Ok(())
     }
 
     fn agent_named(&mut self, path: &str, id: &str) -> Result<&mut Agent, Invalid> {
         match self.agent_index.get(id) {
-            Some(&n) => Ok(&mut self.agents[n as usize]),
+            Some(&n) => Ok(&mut Arc::make_mut(&mut self.agents)[n as usize]),
             None => Err(Invalid::new(path, &format!("no agent '{id}' in ota.fleet"))),
         }
     }

@@ -160,13 +160,18 @@ impl Model {
             completed_at: None,
             source_plan: source,
             error: None,
-            tasks: members.iter().map(|&agent| Task::pending(agent)).collect(),
+            tasks: members
+                .iter()
+                .map(|&agent| Task::pending(agent))
+                .collect::<Vec<_>>()
+                .into(),
             batches,
             succeeded: 0,
             failed: 0,
         };
         for (t, &agent) in members.iter().enumerate() {
-            self.agents[agent as usize].claim = Some((ordinal as u32, t as u32));
+            Arc::make_mut(&mut self.agents)[agent as usize].claim =
+                Some((ordinal as u32, t as u32));
         }
         core.event(
             VENDOR,
@@ -286,7 +291,7 @@ impl Model {
                 let abandon = task.state == TaskState::Pending
                     || (task.state == TaskState::Running && task.ends_at.is_none());
                 if abandon {
-                    let agent = &mut self.agents[task.agent as usize];
+                    let agent = &mut Arc::make_mut(&mut self.agents)[task.agent as usize];
                     p.step_task(core, (b, t), &agent.id, TaskOp::Cancel, json!({}));
                     agent.claim = None;
                     let batch = &mut p.batches[b];

@@ -58,7 +58,9 @@ impl Agent {
 #[derive(Debug, Default)]
 pub struct Model {
     pub settings: Option<Settings>,
-    pub agents: Vec<Agent>,
+    /// Shared with the large answers being written (copied only if the fleet changes while
+    /// one is still being sent: `Arc::make_mut`).
+    pub agents: Arc<Vec<Agent>>,
     pub agent_index: IndexMap<Arc<str>, u32>,
     pub plans: Vec<Plan>,
     pub plan_index: IndexMap<String, usize>,

@@ -102,8 +102,8 @@ impl Model {
         let now = core.now();
         let p = &mut self.plans[plan];
         let hung = p.batches[b].hung;
-        let task = &mut p.tasks[t];
-        let agent = &mut self.agents[task.agent as usize];
+        let task = &mut Arc::make_mut(&mut p.tasks)[t];
+        let agent = &mut Arc::make_mut(&mut self.agents)[task.agent as usize];
         // Everything random about this task comes from its own stream: (plan, agent).
         let mut rng = core.rng(&format!("ota/{}/{}", p.id, agent.id));
         task.lifecycle = Some(rng.random());
@@ -166,7 +166,7 @@ impl Model {
         }
         let b = p.batch_of(t);
         let agent_n = p.tasks[t].agent;
-        let agent = &mut self.agents[agent_n as usize];
+        let agent = &mut Arc::make_mut(&mut self.agents)[agent_n as usize];
         agent.claim = None;
         p.batches[b].running -= 1;
         let Some(failure) = p.tasks[t].failure.clone() else {

@@ -17,6 +17,7 @@ use super::super::state::{PlanOp, PlanState};
 use super::auth::Bearer;
 use super::query::{body_bytes, body_object, plan_id, PathId, Query};
 use super::run;
+use super::stream;
 use super::wire::{self, View};
 use crate::engine::Exchange;
 use crate::kernel::Core;
@@ -45,10 +46,13 @@ fn operate<B>(
 
 fn render(model: &Model, core: &Core, plan: usize, view: View) -> Response {
     let p = &model.plans[plan];
-    wire::json(
-        &wire::plan_out(model, core, p, view),
-        wire::size_hint(p, view),
-    )
+    let size = wire::size_hint(p, view);
+    if size > wire::STREAMED {
+        if let Some(streamed) = stream::plan(model, core, p, view) {
+            return streamed;
+        }
+    }
+    wire::json(&wire::plan_out(model, core, p, view), size)
 }
 
 /// POST /api/v1/lifecycle/upgrade-plans

@@ -18,7 +18,7 @@ use serde::{Serialize, Serializer};
 
 use super::super::error::ApiError;
 use super::super::model::{Agent, Model};
-use super::super::plan::Plan;
+use super::super::plan::{Batch, Plan, Task};
 use super::super::state::TaskState;
 use crate::kernel::{Core, Millis};
 
@@ -72,6 +72,9 @@ impl std::io::Write for Count {
 /// Above this many bytes a body is measured first, so that its one buffer is exactly its size
 /// (growing a 40 MB buffer by doubling would hold 32 and 64 MB at once).
 const MEASURED: usize = 1 << 20;
+
+/// Above this many bytes a plan is streamed batch by batch (stream.rs).
+pub const STREAMED: usize = 4 << 20;
 
 /// `value` as a JSON body (`application/json`, as axum's `Json` answers), written into one
 /// buffer; `size_hint` is about how big it will be.
@@ -181,70 +184,118 @@ pub struct PlanOut<'a> {
     task_counts: Option<Counts>,
 }
 
-fn task_out<'a>(model: &'a Model, now: Millis, plan: &Plan, t: usize) -> TaskOut<'a> {
-    let task = &plan.tasks[t];
-    let a: &Agent = &model.agents[task.agent as usize];
-    // A task shows what its agent reports now; an agent updating for this task restarts
-    // part-way through.
-    let runtime = match model.agents[task.agent as usize].claim {
-        Some((cp, ct))
-            if cp as usize == plan.ordinal
-                && ct as usize == t
-                && task.state == TaskState::Running =>
-        {
-            model.runtime_status(task.agent as usize, now)
+/// What a batch's lists are read from: the fleet's agents and one plan's tasks, at `now`
+/// (the model's own, or a snapshot of them that a streamed answer holds).
+#[derive(Clone, Copy)]
+pub struct Tasks<'a> {
+    pub agents: &'a [Agent],
+    pub tasks: &'a [Task],
+    /// The plan's position in the model (what an agent's claim names).
+    pub ordinal: usize,
+    pub now: Millis,
+}
+
+impl<'a> Tasks<'a> {
+    pub fn of(model: &'a Model, plan: &'a Plan, now: Millis) -> Self {
+        Self {
+            agents: &model.agents,
+            tasks: &plan.tasks,
+            ordinal: plan.ordinal,
+            now,
         }
-        _ if !a.online => "offline",
-        _ => "running",
-    };
-    TaskOut {
-        component_uuid: Hex(a.component_uuid),
-        component_instance_uuid: Hex(a.instance_uuid),
-        lifecycle_task_uuid: task.lifecycle.map(LifecycleId),
-        component_name: &a.component,
-        task_type: "update",
-        status: task.state.as_str(),
-        node_uuid: Hex(a.node_uuid),
-        lca_uuid: Hex(a.lca_uuid),
-        runtime_status: runtime,
-        actual_version: &a.version,
-        actual_release: &a.release,
+    }
+
+    fn task_out(self, t: usize) -> TaskOut<'a> {
+        let task = &self.tasks[t];
+        let a: &Agent = &self.agents[task.agent as usize];
+        // A task shows what its agent reports now (Model::runtime_status); an agent updating
+        // for this task restarts part-way through.
+        let runtime = match a.claim {
+            _ if !a.online => "offline",
+            Some((cp, ct))
+                if cp as usize == self.ordinal
+                    && ct as usize == t
+                    && task.state == TaskState::Running =>
+            {
+                if task.ends_at.is_some() && self.now >= task.restart_at {
+                    "restarting"
+                } else {
+                    "updating"
+                }
+            }
+            _ => "running",
+        };
+        TaskOut {
+            component_uuid: Hex(a.component_uuid),
+            component_instance_uuid: Hex(a.instance_uuid),
+            lifecycle_task_uuid: task.lifecycle.map(LifecycleId),
+            component_name: &a.component,
+            task_type: "update",
+            status: task.state.as_str(),
+            node_uuid: Hex(a.node_uuid),
+            lca_uuid: Hex(a.lca_uuid),
+            runtime_status: runtime,
+            actual_version: &a.version,
+            actual_release: &a.release,
+        }
     }
 }
 
 /// The agent ids of tasks `range` of a plan, written as a list while the body is written.
 pub struct AgentIdsOut<'a> {
-    model: &'a Model,
-    plan: &'a Plan,
+    of: Tasks<'a>,
     range: std::ops::Range<usize>,
 }
 
 impl Serialize for AgentIdsOut<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let tasks = &self.plan.tasks[self.range.clone()];
-        s.collect_seq(
-            tasks
-                .iter()
-                .map(|t| &*self.model.agents[t.agent as usize].id),
-        )
+        let tasks = &self.of.tasks[self.range.clone()];
+        s.collect_seq(tasks.iter().map(|t| &*self.of.agents[t.agent as usize].id))
     }
 }
 
 /// Tasks `range` of a plan as they are at `now`, written as a list while the body is written.
 pub struct TasksOut<'a> {
-    model: &'a Model,
-    plan: &'a Plan,
-    now: Millis,
+    of: Tasks<'a>,
     range: std::ops::Range<usize>,
 }
 
 impl Serialize for TasksOut<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(
-            self.range
-                .clone()
-                .map(|t| task_out(self.model, self.now, self.plan, t)),
-        )
+        s.collect_seq(self.range.clone().map(|t| self.of.task_out(t)))
+    }
+}
+
+/// Batch `i` of a plan whose current batch is `current`, in `view`.
+pub fn batch_out<'a>(
+    of: Tasks<'a>,
+    current: usize,
+    i: usize,
+    b: &Batch,
+    view: View,
+) -> BatchOut<'a> {
+    let (detailed, summary) = match view {
+        View::Full => (true, false),
+        View::Summary { batch } => (i == current || batch == Some(i), true),
+    };
+    let range = if detailed { b.start..b.end } else { 0..0 };
+    BatchOut {
+        batch_index: i,
+        agent_ids: AgentIdsOut {
+            of,
+            range: range.clone(),
+        },
+        status: b.state.as_str(),
+        failed_count: b.failed,
+        tasks: TasksOut { of, range },
+        task_counts: summary.then(|| Counts {
+            total: b.len(),
+            pending: b.len() - (b.succeeded + b.failed + b.running + b.cancelled),
+            running: b.running,
+            succeeded: b.succeeded,
+            failed: b.failed,
+            cancelled: b.cancelled,
+        }),
     }
 }
 
@@ -290,43 +341,21 @@ pub fn default_view(model: &Model, plan: &Plan) -> View {
 }
 
 pub fn plan_out<'a>(model: &'a Model, core: &Core, plan: &'a Plan, view: View) -> PlanOut<'a> {
-    let summary = matches!(view, View::Summary { .. });
-    let batches = plan
-        .batches
-        .iter()
-        .enumerate()
-        .map(|(i, b)| {
-            let detailed = match view {
-                View::Full => true,
-                View::Summary { batch } => i == plan.current_batch || batch == Some(i),
-            };
-            let range = if detailed { b.start..b.end } else { 0..0 };
-            BatchOut {
-                batch_index: i,
-                agent_ids: AgentIdsOut {
-                    model,
-                    plan,
-                    range: range.clone(),
-                },
-                status: b.state.as_str(),
-                failed_count: b.failed,
-                tasks: TasksOut {
-                    model,
-                    plan,
-                    now: core.now(),
-                    range,
-                },
-                task_counts: summary.then(|| Counts {
-                    total: b.len(),
-                    pending: b.len() - (b.succeeded + b.failed + b.running + b.cancelled),
-                    running: b.running,
-                    succeeded: b.succeeded,
-                    failed: b.failed,
-                    cancelled: b.cancelled,
-                }),
-            }
-        })
+    let of = Tasks::of(model, plan, core.now());
+    let batches = (plan.batches.iter().enumerate())
+        .map(|(i, b)| batch_out(of, plan.current_batch, i, b, view))
         .collect();
+    plan_head(core, plan, view, batches)
+}
+
+/// The plan with `batches` (all of them, or none when they are streamed after).
+pub fn plan_head<'a>(
+    core: &Core,
+    plan: &'a Plan,
+    view: View,
+    batches: Vec<BatchOut<'a>>,
+) -> PlanOut<'a> {
+    let summary = matches!(view, View::Summary { .. });
     PlanOut {
         id: &plan.id,
         name: &plan.name,
