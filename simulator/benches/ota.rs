@@ -48,6 +48,22 @@ async fn call(sim: &Sim, req: Request<Body>) -> (u16, axum::body::Bytes) {
     (status, body)
 }
 
+/// Sends `req` and reads the answer's body as a client does, chunk by chunk, keeping only
+/// its length (a streamed answer is never held whole on either side).
+async fn call_len(sim: &Sim, req: Request<Body>) -> (u16, usize) {
+    let resp = router(sim.clone())
+        .oneshot(req)
+        .await
+        .unwrap_or_else(|e| match e {});
+    let status = resp.status().as_u16();
+    let mut body = resp.into_body();
+    let mut len = 0;
+    while let Some(Ok(frame)) = body.frame().await {
+        len += frame.data_ref().map_or(0, |d| d.len());
+    }
+    (status, len)
+}
+
 fn req(method: &str, path: &str, body: Option<String>) -> Request<Body> {
     Request::builder()
         .method(method)
@@ -132,10 +148,8 @@ async fn one_size(agents: usize) {
     let virtual_end = sim.lock().core.now();
     let (get, get_size) = get_mid.unwrap_or_default();
     let g = Instant::now();
-    let (_, full) = call(&sim, req("GET", &format!("{path}?view=full"), None)).await;
+    let (_, full_len) = call_len(&sim, req("GET", &format!("{path}?view=full"), None)).await;
     let full_get = g.elapsed();
-    let full_len = full.len();
-    drop(full);
 
     println!("ota bench: plan over {agents} agents, batchSize 1000, concurrency 100, observe 1m");
     println!("  scenario load (fleet build, twice: validate + run): {load:?}");
@@ -145,7 +159,9 @@ async fn one_size(agents: usize) {
         upgrade_sim::kernel::clock::format_duration(virtual_end)
     );
     println!("  GET plan mid-run (summary view, {get_size} bytes): {get:?} per call (mean of 20)");
-    println!("  GET plan ?view=full after the run ({full_len} bytes): {full_get:?}");
+    println!(
+        "  GET plan ?view=full after the run ({full_len} bytes, read chunk by chunk): {full_get:?}"
+    );
     println!(
         "  RSS after load: {:.1} MB; after the run: {:.1} MB",
         rss_loaded as f64 / 1024.0,

@@ -3,6 +3,7 @@
 //! the same in every run), the failures and outages the section plans for them. Every
 //! mistake is an [`Invalid`] naming its scenario path.
 
+use std::fmt::Write;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
@@ -42,11 +43,22 @@ fn uuid_or_derived(
 }
 
 /// What the fleet's agents share: interned version, release and component strings (a
-/// fleet of 100,000 holds each once) and one uuid per component name.
+/// fleet of 100,000 holds each once), one uuid per component name, and a scratch string for
+/// the keys uuids are derived from (no allocation per key).
 #[derive(Default)]
 struct Shared {
     strings: IndexMap<Arc<str>, Arc<str>>,
     components: IndexMap<String, u128>,
+    key: String,
+}
+
+/// `key` cleared and written with `parts`.
+fn write_key<'a>(key: &'a mut String, parts: &[&str]) -> &'a str {
+    key.clear();
+    for p in parts {
+        key.push_str(p);
+    }
+    key
 }
 
 impl Shared {
@@ -60,10 +72,17 @@ impl Shared {
     }
 
     fn component_uuid(&mut self, core: &Core, name: &str) -> u128 {
-        *self
-            .components
-            .entry(name.to_string())
-            .or_insert_with(|| derived_uuid(core, &format!("ota/component/{name}")))
+        if let Some(&u) = self.components.get(name) {
+            return u;
+        }
+        let u = derived_uuid(core, &format!("ota/component/{name}"));
+        self.components.insert(name.to_string(), u);
+        u
+    }
+
+    /// The uuid derived from `prefix` and `name` ("ota/node/" and the node's name).
+    fn derived(&mut self, core: &Core, prefix: &str, name: &str) -> u128 {
+        derived_uuid(core, write_key(&mut self.key, &[prefix, name]))
     }
 
     /// An online agent, unclaimed, with no fault planned.
@@ -75,7 +94,7 @@ impl Shared {
         (node_uuid, lca_uuid): (u128, u128),
     ) -> Agent {
         Agent {
-            instance_uuid: derived_uuid(core, &format!("ota/instance/{id}")),
+            instance_uuid: self.derived(core, "ota/instance/", &id),
             id,
             version: self.intern(version),
             release: self.intern(release),
@@ -95,6 +114,13 @@ impl Model {
         let settings = config.settings()?;
         let mut model = Model::default();
         let mut shared = Shared::default();
+        // Every agent at once: no growing (and copying) of the fleet and its index.
+        let total = config.fleet.agents.len()
+            + (config.fleet.generate.iter())
+                .map(|g| g.count.min(1_000_000))
+                .sum::<usize>();
+        model.agent_index.reserve(total);
+        Arc::make_mut(&mut model.agents).reserve(total);
         for (i, a) in config.fleet.agents.iter().enumerate() {
             let path = format!("ota.fleet.agents[{i}]");
             if a.id.trim().is_empty() || a.id.contains(',') {
@@ -136,12 +162,14 @@ impl Model {
             }
             let last = gen.start + gen.count.saturating_sub(1);
             let digits = gen.digits.unwrap_or_else(|| last.to_string().len().max(4));
+            let mut node = String::new();
             for n in 0..gen.count {
                 let id = format!("{}{:0digits$}", gen.prefix, gen.start + n);
-                let node = format!("{}node-{}", gen.prefix, n / gen.agents_per_node);
+                node.clear();
+                let _ = write!(node, "{}node-{}", gen.prefix, n / gen.agents_per_node);
                 let uuids = (
-                    derived_uuid(core, &format!("ota/node/{node}")),
-                    derived_uuid(core, &format!("ota/lca/{node}")),
+                    shared.derived(core, "ota/node/", &node),
+                    shared.derived(core, "ota/lca/", &node),
                 );
                 let names = (&*gen.version, &*gen.release, &*gen.component);
                 let agent = shared.agent(core, Arc::from(id), names, uuids);
