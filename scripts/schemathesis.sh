@@ -26,12 +26,23 @@ vendors=("$@")
 status=0
 for v in "${vendors[@]}"; do
     curl -sf "$base/_sim/openapi.json?vendor=$v" >"$work/$v.json"
-    headers=()
-    case $v in
-        ota) headers=(-H "Authorization: Bearer $(curl -sf "$base/_sim/credentials" | python3 -c 'import json,sys; print(json.load(sys.stdin)["ota"]["token"])')") ;;
-    esac
     echo "== schemathesis: $v"
     curl -sf -X POST "$base/_sim/reset" >/dev/null
+    cred() { curl -sf "$base/_sim/credentials" | python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
+    headers=()
+    case $v in
+        obshell) ;; # its document has only the public routes (info, status, secret): no credential
+        ota) headers=(-H "Authorization: Bearer $(cred '["ota"]["token"]')") ;;
+        # Basic on every request; the CSRF token of the login session a first GET opens (after
+        # the reset: a reset starts a new instance with new tokens), for every POST. Logout is
+        # left out: it ends that session, so every later POST would only get 401 (the Rust
+        # tests and conformance/suites/unity check logout).
+        unity)
+            basic=(-u "$(cred '["unity"]["username"]'):$(cred '["unity"]["password"]')" -H 'X-EMC-REST-CLIENT: true')
+            token=$(curl -sf -D - -o /dev/null "${basic[@]}" "$base/api/types/user/instances" | awk -F': ' 'tolower($1)=="emc-csrf-token"{print $2}' | tr -d '\r')
+            headers=(--auth "$(cred '["unity"]["username"]'):$(cred '["unity"]["password"]')" -H 'X-EMC-REST-CLIENT: true' -H "EMC-CSRF-TOKEN: $token"
+                     --exclude-path /api/types/loginSessionInfo/action/logout) ;;
+    esac
     if ! "$VENV/bin/st" run "$work/$v.json" --url "$base" "${headers[@]}" \
         --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
         --max-examples "$EXAMPLES" --seed 16 --workers 1 --no-color; then

@@ -23,3 +23,11 @@ def test_the_readmes_simulator_snippet_runs(repo, monkeypatch):
     monkeypatch.chdir(repo)  # it names a scenario file relative to the repository
     snippet = next(b for b in python_blocks(section(repo)) if "with Simulator(" in b)
     exec(compile(snippet, "README.md", "exec"), {})
+
+
+def test_the_readmes_openapi_and_schema_example_runs(repo, monkeypatch):
+    readme = (repo / "README.md").read_text()
+    text = readme.split("## Describe it to other tools: OpenAPI and JSON Schema", 1)[1].split("\n## ", 1)[0]
+    monkeypatch.chdir(repo)  # it reads scenarios/default.yaml relative to the repository
+    (snippet,) = python_blocks(text)
+    exec(compile(snippet, "README.md", "exec"), {})

@@ -116,6 +116,23 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Write a small RPM the OBShell agent accepts as an upload (docs/obshell.md): the files
+    /// the real server requires of NAME, and for oceanbase-ce the upgrade_dep YAML of FILE.
+    ObshellRpm {
+        name: String,
+        version: String,
+        release: String,
+        #[arg(long, default_value = "x86_64")]
+        arch: String,
+        /// The oceanbase_upgrade_dep.yml to ship (oceanbase-ce).
+        #[arg(long, value_name = "FILE")]
+        upgrade_dep: Option<PathBuf>,
+        /// Leave out the files the server requires (to see its refusal).
+        #[arg(long)]
+        bare: bool,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Draw a journal as a self-contained HTML page with an SVG Gantt chart (docs/timeline.md).
     Timeline {
         /// A journal file: the JSON of GET /_sim/journal, a JSON array of entries, or the
@@ -238,6 +255,43 @@ fn main() -> ExitCode {
                 print_json(&upgrade_sim::scenario::scenario_schema(), out.as_deref())
             }
         },
+        Command::ObshellRpm {
+            name,
+            version,
+            release,
+            arch,
+            upgrade_dep,
+            bare,
+            out,
+        } => {
+            use upgrade_sim::vendors::obshell::rpm;
+            let dep = match upgrade_dep.map(std::fs::read_to_string).transpose() {
+                Ok(dep) => dep,
+                Err(e) => {
+                    eprintln!("upgrade-sim: --upgrade-dep: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let spec = rpm::Spec {
+                name,
+                version,
+                release,
+                arch,
+                upgrade_dep: dep,
+                bare,
+            };
+            match rpm::build(&spec).map(|bytes| std::fs::write(&out, bytes)) {
+                Ok(Ok(())) => ExitCode::SUCCESS,
+                Ok(Err(e)) => {
+                    eprintln!("upgrade-sim: {}: {e}", out.display());
+                    ExitCode::from(2)
+                }
+                Err(e) => {
+                    eprintln!("upgrade-sim: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
         Command::Openapi { vendor, out } => {
             match upgrade_sim::openapi::documents(vendor.as_deref()) {
                 Ok(doc) => print_json(&doc, out.as_deref()),

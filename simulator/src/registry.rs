@@ -180,7 +180,11 @@ impl Sections {
 /// Each vendor's part of the OpenAPI documents (its routes, auth scheme and error schema, see
 /// `crate::openapi`), in firing order; a vendor without one yet is left out.
 pub fn openapi_parts(generator: &mut schemars::SchemaGenerator) -> Vec<Value> {
-    vec![ota::openapi(generator)]
+    vec![
+        obshell::openapi(generator),
+        ota::openapi(generator),
+        unity::openapi(generator),
+    ]
 }
 
 /// The most OTA agents a scenario may declare, listed and generated together (README,

@@ -59,7 +59,8 @@ async fn a_missing_target_package_fails_the_ob_check_as_each_release_words_it() 
         error_of(&r),
         (
             500,
-            json!({"errCode": "Common.Unexpected", "message": format!("Unexpected error: {ce}")})
+            // HEAD: a plain gorm error, its own text as the message (`buildErrorResponse`).
+            json!({"errCode": "Common.Unexpected", "message": ce})
         )
     );
     let r = send(&legacy_with(""), post("/api/v1/ob/upgrade/check", body)).await;

@@ -211,16 +211,19 @@ def test_storops_reads_the_array_before_during_and_after_an_upgrade(sim):
     assert sp_health(unity) == {"SP A": HealthEnum.OK, "SP B": HealthEnum.DEGRADED}
     advance_into_task(sim, cli, sid, 9)
     assert sp_health(unity) == {"SP A": HealthEnum.DEGRADED, "SP B": HealthEnum.OK}
-    # The management address is on SP B's port while SP A reboots (ethernetPort itself is not
-    # served, so storops cannot follow the reference; the raw content names it).
-    assert cli.get_all("mgmtInterface").first_content["ethernetPort"] == {"id": "spb_mgmt"}
+    # The management address is on SP B's port while SP A reboots, and SP A's ports are down.
+    mgmt = unity.get_mgmt_interface()[0]
+    assert mgmt.ethernet_port.get_id() == "spb_mgmt"
+    assert mgmt.ethernet_port.is_link_up is True
+    assert [p.is_link_up for p in unity.get_ethernet_port() if p.get_id().startswith("spa_")] == [False] * 3
     unity._system_time.update()  # storops caches the systemTime resource; read it again
     assert unity.system_time > datetime.datetime(2026, 1, 1, 1, tzinfo=datetime.timezone.utc)
 
-    # After: healthy again, still no alert, the new version with its build date.
+    # After: healthy again, one Info alert per SP reboot, the new version with its build date.
     poll_until(sim, cli, sid, COMPLETED)
     assert sp_health(unity) == {"SP A": HealthEnum.OK, "SP B": HealthEnum.OK}
-    assert len(unity.get_alert()) == 0
+    assert [(a.severity, a.component["id"]) for a in unity.get_alert()] == [
+        (SeverityEnum.INFO, "spb"), (SeverityEnum.INFO, "spa")]
     assert full_version() == "Unity 5.3.0.0 (Release, Build 120, 2023-03-18 19:02:01, 5.3.0.0.5.120)"
 
 
@@ -302,3 +305,102 @@ def test_storops_verifies_the_certificate_written_by_tls_cert_out(tmp_path):
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_storops_sees_an_info_alert_for_each_sp_reboot_of_an_upgrade(sim):
+    unity = connect(sim)
+    cli = unity._cli
+    sid = cli.post(SESSION_TYPE).resource_id
+    advance_into_task(sim, cli, sid, 6)
+    alerts = unity.get_alert()
+    assert [a.severity for a in alerts] == [SeverityEnum.INFO]
+    assert "Storage processor SP B is rebooting" in alerts[0].message and sid in alerts[0].message
+    advance_into_task(sim, cli, sid, 9)
+    alerts = unity.get_alert()
+    assert [a.component["id"] for a in alerts] == ["spb", "spa"]
+    assert "SP A is rebooting" in alerts[1].message
+
+
+def test_storops_reads_the_dpe_and_ethernet_ports_from_the_scenario(sim):
+    sim.load_scenario(
+        "unity:\n  array:\n    components: {spa: OK, spb: OK, dpe: OK, spb_eth4: DEGRADED}\n"
+        "    dpe: {serial_number: CF2XX000000001}\n"
+        "    ethernet_ports: [{port: 4, speed: 1000, mtu: 9000}, {port: 5, link_up: false}]\n")
+    unity = connect(sim)
+    dpe = unity.get_dpe()
+    assert [d.get_id() for d in dpe] == ["dpe"]
+    assert dpe[0].emc_serial_number == "CF2XX000000001"
+    assert dpe[0].health.value == HealthEnum.OK
+    ports = {p.get_id(): p for p in unity.get_ethernet_port()}
+    assert sorted(ports) == ["spa_eth4", "spa_eth5", "spa_mgmt", "spb_eth4", "spb_eth5", "spb_mgmt"]
+    assert ports["spa_eth4"].mtu == 9000 and ports["spa_eth4"].is_link_up is True
+    assert ports["spa_eth5"].is_link_up is False
+    assert ports["spb_eth4"].health.value == HealthEnum.DEGRADED
+    assert ports["spb_eth4"].storage_processor.get_id() == "spb"
+    # storops' own peer lookup works on the symmetric ports.
+    assert ports["spa_eth4"].get_peer().get_id() == "spb_eth4"
+
+
+def test_storops_reads_the_management_address_pools_and_licenses_from_the_scenario(sim):
+    sim.load_scenario(
+        "unity:\n  array:\n    components: {spa: OK, spb: OK}\n"
+        "    mgmt_interface: {ip_address: 192.168.10.20, netmask: 255.255.0.0, gateway: 192.168.0.1}\n"
+        "    pools: {pool_1: {name: Gold, size_total: 2TiB, size_used: 512GiB}}\n"
+        "    licenses: [NFS, {name: CIFS, expires: 2025-06-01T00:00:00Z}]\n")
+    unity = connect(sim)
+    mgmt = unity.get_mgmt_interface()[0]
+    assert (mgmt.ip_address, mgmt.netmask, mgmt.gateway) == ("192.168.10.20", "255.255.0.0", "192.168.0.1")
+    pool = unity.get_pool()[0]
+    assert (pool.name, pool.size_total, pool.size_used) == ("Gold", 2 << 40, 512 << 30)
+    assert unity.get_system_capacity()[0].size_total == 2 << 40
+    licenses = {lic.name: lic for lic in unity.get_license()}
+    assert sorted(licenses) == ["CIFS", "NFS"]
+    assert licenses["NFS"].is_valid is True and licenses["NFS"].is_permanent is True
+    assert licenses["CIFS"].is_valid is False
+    assert licenses["CIFS"].expires == "2025-06-01T00:00:00.000Z"  # storops parses no date here
+    features = {f.name: f.state.value[0] for f in unity.get_feature()}
+    assert features == {"NFS": 2, "CIFS": 1}
+    assert [a.severity for a in unity.get_alert()] == [SeverityEnum.CRITICAL]
+
+
+def test_an_upload_is_what_its_image_header_says_and_a_bare_name_is_refused(sim, tmp_path):
+    sim.load_scenario("unity:\n  candidate: null\n")
+    cli = connect(sim)._cli
+    bare = tmp_path / "Unity-5.4.0.0.5.007.tgz.bin.gpg"
+    bare.write_bytes(b"not really a signed image")
+    with pytest.raises(UnityException) as err:
+        cli.rest_post("/upload/files/types/candidateSoftwareVersion", files={"filename": str(bare)}).raise_if_err()
+    assert "unity.images" in str(err.value)
+    assert cli.get_all("candidateSoftwareVersion").contents == []
+    image = tmp_path / "whatever.bin"
+    image.write_bytes(b"upgrade-sim-image version=5.4.0 build=7 release_date=2024-02-01T08:30:00Z\n" + b"\x00" * 4096)
+    cli.rest_post("/upload/files/types/candidateSoftwareVersion", files={"filename": str(image)}).raise_if_err()
+    listed = cli.get_all("candidateSoftwareVersion").first_content
+    assert (listed["fullVersion"], listed["releaseDate"]) == ("5.4.0.0.5.007", "2024-02-01T08:30:00.000Z")
+
+
+def test_every_answer_storops_gets_is_documented_in_the_openapi_document(sim):
+    import json
+    import re
+    import urllib.request
+    with urllib.request.urlopen(sim.url + "/_sim/openapi.json?vendor=unity") as r:
+        doc = json.load(r)
+    assert doc["components"]["securitySchemes"]["csrf"]["name"] == "EMC-CSRF-TOKEN"
+    operations = [(re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", path) + "$"), method, op)
+                  for path, item in doc["paths"].items() for method, op in item.items()]
+    unity = connect(sim)
+    cli = unity._cli
+    # What a storops upgrade script does: read the array, check eligibility, start, poll,
+    # read the resources around the upgrade, resume.
+    unity.info, unity.get_sp(), unity.get_dpe(), unity.get_ethernet_port(), unity.get_pool()
+    cli.type_action(SESSION_TYPE, "verifyUpgradeEligibility").raise_if_err()
+    sid = cli.post(SESSION_TYPE, pauseBeforeReboot=True).resource_id
+    poll_until(sim, cli, sid, PAUSED)
+    cli.action(SESSION_TYPE, sid, "resume").raise_if_err()
+    seen = requests_seen(sim)
+    assert ("POST", "/api/types/softwareUpgradeSession/action/verifyUpgradeEligibility", 401) in seen, \
+        "storops' first POST goes without a token"
+    for method, path, status in seen:
+        ops = [op for pattern, m, op in operations if m == method.lower() and pattern.match(path)]
+        assert ops, f"{method} {path} is not in the document"
+        assert str(status) in ops[0]["responses"], f"{method} {path}: {status} is not documented"

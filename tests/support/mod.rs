@@ -109,3 +109,32 @@ pub fn default_sim_on_system_clock() -> Sim {
         .unwrap_or_else(|e| panic!("{e}"));
     Sim::new(scenario, SimOptions::default()).unwrap_or_else(|e| panic!("{e:#}"))
 }
+
+/// An OpenAPI document's schema for one response, resolvable against its components.
+pub fn openapi_validator(doc: &Value, schema: &Value) -> jsonschema::Validator {
+    let mut root = schema.clone();
+    root["components"] = doc["components"].clone();
+    jsonschema::draft202012::new(&root).expect("the response schema compiles")
+}
+
+/// The reply to operation `op` of `doc` (`what`: method and URI) has a documented status, and
+/// its body passes that response's schema (or is empty where the response has no content).
+pub fn assert_documented(doc: &Value, op: &Value, what: &str, reply: &Reply) {
+    let status = reply.status.as_u16().to_string();
+    let response = &op["responses"][&status];
+    assert!(
+        response.is_object(),
+        "{what}: status {status} is not documented: {}",
+        reply.text()
+    );
+    match &response["content"]["application/json"]["schema"] {
+        Value::Null => assert!(reply.body.is_empty(), "{what}: {}", reply.text()),
+        schema => {
+            let errors: Vec<String> = openapi_validator(doc, schema)
+                .iter_errors(&reply.json())
+                .map(|e| format!("{}: {e}", e.instance_path))
+                .collect();
+            assert!(errors.is_empty(), "{what} ({status}): {errors:?}");
+        }
+    }
+}

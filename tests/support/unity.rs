@@ -87,10 +87,10 @@ pub fn advance(sim: &Sim, secs: u64) {
     sim.advance(secs * 1000).unwrap();
 }
 
-pub fn multipart(file_name: &str) -> (String, Vec<u8>) {
+pub fn multipart(file_name: &str, content: &str) -> (String, Vec<u8>) {
     let boundary = "XyZboundary";
     let body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"filename\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\nGPGDATA\r\n--{boundary}--\r\n"
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"filename\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n{content}\r\n--{boundary}--\r\n"
     );
     (
         format!("multipart/form-data; boundary={boundary}"),
@@ -98,9 +98,22 @@ pub fn multipart(file_name: &str) -> (String, Vec<u8>) {
     )
 }
 
+/// Uploads a file whose content says nothing of what it is (an image the array knows only if
+/// the scenario declares it in `unity.images`).
 pub async fn upload(sim: &Sim, file_name: &str) -> Reply {
+    upload_content(sim, file_name, "GPGDATA").await
+}
+
+/// The first line of an image whose content says what it is.
+pub fn image_header(version: &str, build: u32, release_date: &str) -> String {
+    format!(
+        "upgrade-sim-image version={version} build={build} release_date={release_date}\nGPGDATA"
+    )
+}
+
+pub async fn upload_content(sim: &Sim, file_name: &str, content: &str) -> Reply {
     let t = token(sim).await;
-    let (ct, body) = multipart(file_name);
+    let (ct, body) = multipart(file_name, content);
     send(
         sim,
         unity(

@@ -12,7 +12,7 @@ use crate::support::unity::*;
 use crate::support::{default_sim, sim_from};
 
 /// The entries of a collection query with `fields`, as `content` objects.
-async fn entries(sim: &Sim, type_name: &str, fields: &str) -> Vec<Value> {
+pub(super) async fn entries(sim: &Sim, type_name: &str, fields: &str) -> Vec<Value> {
     let r = uget(
         sim,
         &format!("/api/types/{type_name}/instances?compact=True&fields={fields}"),
@@ -40,7 +40,7 @@ async fn sp_health(sim: &Sim) -> Vec<(String, u64)> {
 }
 
 /// Steps the clock 30 s at a time until the session runs task `n` and answers (not 503).
-async fn advance_into_task(sim: &Sim, n: usize) {
+pub(super) async fn advance_into_task(sim: &Sim, n: usize) {
     for _ in 0..400 {
         let r = uget(
             sim,

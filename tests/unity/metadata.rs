@@ -45,8 +45,11 @@ fn missing(t: &str, names: &[String], rendered: &BTreeSet<String>) -> Vec<String
 #[tokio::test]
 async fn every_advertised_attribute_of_every_type_is_rendered_or_listed_as_absent() {
     // A world with one of everything: a failed session (its message, an alert), an
-    // asynchronous job that has finished, the candidate, a pool, the caller's login.
-    let sim = sim_from("unity:\n  faults:\n    fail_task: [{task: 2, at_percent: 10}]\n");
+    // asynchronous job that has finished, the candidate, a pool, the caller's login, and an
+    // expired license (its `expires`, its feature's `reason`).
+    let sim = sim_from(
+        "unity:\n  array:\n    licenses: [NFS, {name: CIFS, expires: 2025-06-01T00:00:00Z}]\n  faults:\n    fail_task: [{task: 2, at_percent: 10}]\n",
+    );
     create(&sim, json!({})).await;
     sim.run_until_idle().unwrap();
     let job = upost(
@@ -115,6 +118,8 @@ async fn the_types_storops_reads_around_an_upgrade_are_all_served() {
         "feature",
         "mgmtInterface",
         "systemCapacity",
+        "dpe",
+        "ethernetPort",
     ] {
         assert!(!advertised(&sim, t).await.is_empty(), "{t}");
     }

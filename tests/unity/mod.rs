@@ -3,7 +3,9 @@
 //! and status on virtual time. The router is called without a socket; time is stepped.
 
 mod around;
+mod equipment;
 mod metadata;
+mod openapi;
 mod properties;
 mod statuses;
 
@@ -405,7 +407,9 @@ async fn an_uploaded_candidate_is_listed_and_replaces_the_previous_one() {
     assert_eq!(entries[0]["content"]["fullVersion"], "5.3.0.0.5.120");
     assert_eq!(entries[0]["content"]["revision"], 120);
     assert_eq!(entries[0]["content"]["canPauseBeforeReboot"], true);
-    upload(&sim, "Unity-5.4.0.0.5.007.tgz.bin.gpg").await;
+    let header = image_header("5.4.0", 7, "2024-02-01T08:30:00Z");
+    let r = upload_content(&sim, "Unity-5.4.0.0.5.007.tgz.bin.gpg", &header).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let entries = uget(&sim, list).await.json()["entries"].clone();
     assert_eq!(
         entries.as_array().unwrap().len(),

@@ -4,7 +4,9 @@
 use axum::http::StatusCode;
 use serde_json::json;
 
-use crate::support::unity::{advance, create, session, upost, SESSION};
+use crate::support::unity::{
+    advance, create, image_header, session, upload_content, upost, SESSION,
+};
 use crate::support::{default_sim, sim_from};
 
 async fn status(sim: &upgrade_sim::Sim) -> u64 {
@@ -179,9 +181,13 @@ async fn status_7_upgrade_acknowledged_after_acknowledging_a_completed_session()
     assert_eq!(status(&sim).await, 7);
     // An acknowledged session is over: a new one may start (if a newer candidate exists).
     assert_eq!(
-        super::upload(&sim, "Unity-5.4.0.0.5.001.tgz.bin.gpg")
-            .await
-            .status,
+        upload_content(
+            &sim,
+            "Unity-5.4.0.0.5.001.tgz.bin.gpg",
+            &image_header("5.4.0", 1, "2024-01-01T00:00:00Z")
+        )
+        .await
+        .status,
         StatusCode::OK
     );
     let r = create(&sim, json!({})).await;

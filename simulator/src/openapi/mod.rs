@@ -79,15 +79,28 @@ pub fn documents(vendor: Option<&str>) -> Result<Value, String> {
 }
 
 /// One operation: its parameters and body, its answer, and each error status it can answer
-/// in the vendor's error body.
+/// in the vendor's error body. A route may also name its success status (`ok_status`,
+/// default 200; no `ok` schema: an empty body), further non-error answers (`answers`:
+/// `[{status, description, schema?}]`), its own `security` requirements and the media type of
+/// its body (`body_media`, default JSON).
 fn operation(error: &Value, route: &Value, security: &[Value]) -> Value {
     let method = route["method"].as_str().unwrap_or("get");
     let path = route["path"].as_str().unwrap_or("/");
     let mut responses = Map::new();
-    responses.insert(
-        "200".into(),
-        json!({"description": "OK", "content": {"application/json": {"schema": route["ok"]}}}),
-    );
+    let ok_status = route["ok_status"].as_u64().unwrap_or(200);
+    let answers = std::iter::once(json!({"status": ok_status, "schema": route.get("ok")}))
+        .chain(route["answers"].as_array().into_iter().flatten().cloned());
+    for answer in answers {
+        let status = answer["status"].as_u64().unwrap_or(200);
+        let description = answer["description"]
+            .as_str()
+            .unwrap_or_else(|| reason(status));
+        let mut response = json!({"description": description});
+        if let Some(schema) = answer.get("schema").filter(|s| !s.is_null()) {
+            response["content"] = json!({"application/json": {"schema": schema}});
+        }
+        responses.insert(status.to_string(), response);
+    }
     for status in route["errors"].as_array().into_iter().flatten() {
         responses.insert(
             status.to_string(),
@@ -95,6 +108,10 @@ fn operation(error: &Value, route: &Value, security: &[Value]) -> Value {
                    "content": {"application/json": {"schema": error}}}),
         );
     }
+    let security = route
+        .get("security")
+        .cloned()
+        .unwrap_or_else(|| Value::from(security.to_vec()));
     let mut op = json!({
         "operationId": operation_id(method, path),
         "summary": route["summary"],
@@ -103,9 +120,10 @@ fn operation(error: &Value, route: &Value, security: &[Value]) -> Value {
         "security": security,
     });
     if let Some(body) = route.get("body") {
+        let media = route["body_media"].as_str().unwrap_or("application/json");
         op["requestBody"] = json!({
             "required": route["body_required"].as_bool().unwrap_or(false),
-            "content": {"application/json": {"schema": body}},
+            "content": {media: {"schema": body}},
         });
     }
     op

@@ -28,7 +28,7 @@ use crate::kernel::{Clock, Core, Journal, WallClock};
 use crate::registry::{self, Sections};
 
 /// The scenario built into the binary: all five APIs, ready for the docs' sample requests.
-pub const DEFAULT_SCENARIO: &str = include_str!("../../../scenarios/default.yaml");
+pub const DEFAULT_SCENARIO: &str = include_str!("../../assets/default-scenario.yaml");
 
 /// A parsed and validated scenario.
 #[derive(Debug, Clone, Default)]

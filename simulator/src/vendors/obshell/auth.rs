@@ -29,7 +29,7 @@ use crate::kernel::Core;
 
 /// The agent's key pair (a fixed 1024-bit test key: the simulator has no secrets to keep, and
 /// a fixed key keeps every run identical).
-const KEY_PEM: &str = include_str!("../../../../fixtures/obshell/agent-key.pem");
+const KEY_PEM: &str = include_str!("../../../assets/obshell-agent-key.pem");
 
 fn key() -> Option<&'static RsaPrivateKey> {
     static KEY: OnceLock<Option<RsaPrivateKey>> = OnceLock::new();

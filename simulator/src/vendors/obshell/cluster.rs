@@ -29,15 +29,24 @@ impl Server {
     }
 }
 
-/// A package in the store.
-#[derive(Debug, Clone)]
+/// A package in the store: a row of `ocs.upgrade_pkg_info` (4.2.6 and HEAD
+/// `repository/model/oceanbase/upgrade_pkg_info.go`).
+#[derive(Debug, Clone, Default)]
 pub struct Package {
     pub pkg_id: u64,
     pub name: String,
     pub version: String,
+    /// The whole release (`ReleaseDistribution`), e.g. `101000062023110109.el7`.
     pub release: String,
     pub arch: String,
+    /// `RPMTAG_SIZE`.
     pub size: u64,
+    /// `RPMSIGTAG_SIZE`.
+    pub payload_size: u64,
+    pub chunk_count: u64,
+    pub md5: String,
+    /// The route YAML an `oceanbase-ce` package carries ("" when none).
+    pub upgrade_dep_yaml: String,
     pub uploaded_at: Millis,
 }
 
@@ -175,30 +184,22 @@ impl Model {
             .any(|p| p.is(name, version, release, &self.arch))
     }
 
-    /// Registers an uploaded package (replacing one with the same coordinates).
-    pub fn add_package(
-        &mut self,
-        core: &Core,
-        name: &str,
-        version: &str,
-        release: &str,
-        arch: &str,
-        size: u64,
-    ) -> Package {
-        self.packages
-            .retain(|p| !p.is(name, version, release, arch));
-        let p = Package {
-            pkg_id: self.next_pkg_id,
-            name: name.into(),
-            version: version.into(),
-            release: release.into(),
-            arch: arch.into(),
-            size,
-            uploaded_at: core.now(),
-        };
+    /// Stores a package as a new row (the real table has no unique key: a second upload of
+    /// the same coordinates is another row, and lookups take the last, gorm's `Last`).
+    pub fn add_package(&mut self, core: &Core, mut p: Package) -> Package {
+        p.pkg_id = self.next_pkg_id;
+        p.uploaded_at = core.now();
         self.next_pkg_id += 1;
         self.packages.push(p.clone());
         p
+    }
+
+    /// The last stored package with these coordinates (on the cluster's arch).
+    pub fn find_package(&self, name: &str, version: &str, release: &str) -> Option<&Package> {
+        self.packages
+            .iter()
+            .rev()
+            .find(|p| p.is(name, version, release, &self.arch))
     }
 }
 

@@ -231,6 +231,77 @@ pub struct PackageConfig {
     /// Default: the cluster's arch.
     #[serde(default)]
     pub arch: Option<String>,
+    /// The `oceanbase_upgrade_dep.yml` an `oceanbase-ce` package ships, in the real file's
+    /// shape: the versions the route may pass through and which of them are barriers
+    /// (`require_from_binary`: the observer is reinstalled and restarted at that version, one
+    /// more "Upgrade process"). Absent: a direct route from the running OB version (one
+    /// step); `[]`: the package carries no YAML, and an upgrade to another version fails with
+    /// `OB.Upgrade.DepYamlMissing`, as the real server's does.
+    #[serde(default)]
+    pub upgrade_dep: Option<Vec<UpgradeDepEntry>>,
+}
+
+impl PackageConfig {
+    /// The route as the YAML text the package carries ("" when none), `running` the cluster's
+    /// OB version (the start of the direct route an `oceanbase-ce` without the key gets).
+    pub fn upgrade_dep_yaml(&self, running: &str) -> String {
+        let direct;
+        let entries = match &self.upgrade_dep {
+            Some(e) => e,
+            None if self.name == "oceanbase-ce" && self.version != running => {
+                direct = [
+                    UpgradeDepEntry {
+                        version: running.to_string(),
+                        can_be_upgraded_to: vec![self.version.clone()],
+                        require_from_binary: None,
+                        deprecated: false,
+                    },
+                    UpgradeDepEntry {
+                        version: self.version.clone(),
+                        can_be_upgraded_to: Vec::new(),
+                        require_from_binary: None,
+                        deprecated: false,
+                    },
+                ];
+                &direct[..]
+            }
+            None => return String::new(),
+        };
+        if entries.is_empty() {
+            return String::new();
+        }
+        serde_yaml_ng::to_string(entries).unwrap_or_default()
+    }
+}
+
+/// One entry of `oceanbase_upgrade_dep.yml` (HEAD and 4.2.6 `executor/ob/upgrade_route.go`
+/// `VersionDep`).
+#[derive(Debug, Clone, Deserialize, serde::Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpgradeDepEntry {
+    /// `<version>` or `<version>-<build number>`, e.g. `4.2.1.0` or `4.2.1.0-100000102023092807`.
+    pub version: String,
+    /// The versions this one upgrades to directly.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub can_be_upgraded_to: Vec<String>,
+    /// Whether the route must stop at this version (a barrier: one more upgrade process):
+    /// `true`/`false`, or `{value, when_come_from: [versions]}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub require_from_binary: Option<RequireFromBinary>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deprecated: bool,
+}
+
+/// `require_from_binary`: a flag, or a flag that holds only when coming from certain versions.
+#[derive(Debug, Clone, Deserialize, serde::Serialize, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum RequireFromBinary {
+    Flag(bool),
+    When {
+        value: bool,
+        #[serde(default)]
+        when_come_from: Vec<String>,
+    },
 }
 
 /// Node durations.

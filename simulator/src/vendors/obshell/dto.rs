@@ -9,7 +9,7 @@ use super::model::Model;
 use super::wire::{time_at, unix_zero, GO_ZERO_TIME};
 use crate::kernel::Core;
 
-fn time(core: &Core, t: Time) -> Value {
+pub fn time(core: &Core, t: Time) -> Value {
     Value::String(match t {
         Time::Unix0 => unix_zero(core),
         Time::At(ms) => time_at(core, ms),

@@ -148,6 +148,66 @@ impl ObError {
         )
     }
 
+    /// A plain Go error reaching HEAD's `buildErrorResponse` (not an `OcsAgentError`):
+    /// `Common.Unexpected` with the error's own text; 4.2.x wrapped it in `ErrUnexpected`.
+    pub fn plain(detail: &str) -> Self {
+        Self::new(
+            (500, "Common.Unexpected", None, detail.to_string()),
+            (500, 1002, format!("Unexpected error: {detail}")),
+        )
+    }
+
+    /// HEAD `ErrObUpgradeDepYamlMissing` (`generateUpgradeRouteList`).
+    pub fn dep_yaml_missing() -> Self {
+        Self::new(
+            (
+                500,
+                "OB.Upgrade.DepYamlMissing",
+                None,
+                "Target package upgrade dependency YAML is empty".into(),
+            ),
+            (
+                500,
+                1002,
+                "Unexpected error: target pkg upgrade dep yaml is empty".into(),
+            ),
+        )
+    }
+
+    /// HEAD `ErrObUpgradePathNotExist` (`FindShortestUpgradePath`).
+    pub fn path_not_exist(from: &str, to: &str) -> Self {
+        Self::new(
+            (
+                400,
+                "OB.Upgrade.Path.NotExist",
+                None,
+                format!("Cannot find the upgrade path from the current version {from} to the target version {to}, please check the upgrade dependency YAML file"),
+            ),
+            (
+                500,
+                1002,
+                "Unexpected error: Can not find the upgrade path from the current version to the target version".into(),
+            ),
+        )
+    }
+
+    /// HEAD `ErrObUpgradeToDeprecatedVersion`.
+    pub fn deprecated_target(version: &str) -> Self {
+        Self::new(
+            (
+                400,
+                "OB.Upgrade.ToDeprecatedVersion",
+                None,
+                format!("Target version {version} is deprecated"),
+            ),
+            (
+                500,
+                1002,
+                "Unexpected error: target version is deprecated".into(),
+            ),
+        )
+    }
+
     pub fn header_not_found() -> Self {
         Self::new(
             (
@@ -179,8 +239,10 @@ impl ObError {
         .early()
     }
 
-    /// A `Verify` failure: wrapped in Common.Unauthorized, keeping the cause's code.
-    fn unauthorized(err_code: &'static str, message: String) -> Self {
+    /// A `Verify` failure: HEAD wraps the cause in Common.Unauthorized, keeping its code;
+    /// 4.2.6 (`api/common/middleware.go` `VerifyObRouters`) is `Occurf(ErrUnauthorized,
+    /// err.Error())` of the cause `legacy` (`secure/auth.go` `VerifyAuth`).
+    fn unauthorized(err_code: &'static str, message: String, legacy: &str) -> Self {
         Self::new(
             (
                 401,
@@ -188,11 +250,7 @@ impl ObError {
                 Some(10008),
                 format!("Unauthorized: {message}"),
             ),
-            (
-                401,
-                10008,
-                format!("Verification failed: {}", message.to_lowercase()),
-            ),
+            (401, 10008, format!("Verification failed: {legacy}")),
         )
     }
 
@@ -200,27 +258,35 @@ impl ObError {
         Self::unauthorized(
             "Security.Authentication.Header.UriMismatch",
             "URI mismatch".into(),
+            "uri mismatch",
         )
     }
 
+    /// 4.2.6 `VerifyTimeStamp`: `errors.New("auth expired")`.
     pub fn expired() -> Self {
         Self::unauthorized(
             "Security.Authentication.Expired",
             "Authentication expired".into(),
+            "auth expired",
         )
     }
 
+    /// 4.2.6 `VerifyTimeStamp` returns strconv's error as it is.
     pub fn bad_timestamp(ts: &str, err: &str) -> Self {
         Self::unauthorized(
             "Security.Authentication.Timestamp.Invalid",
             format!("Invalid timestamp: {ts}, err: {err}"),
+            err,
         )
     }
 
+    /// 4.2.6 `VerifyAuth` on a cluster agent (an OceanBase instance exists): the password is
+    /// tried against OceanBase (`VerifyOceanbasePassword`), which answers "access denied".
     pub fn wrong_password() -> Self {
         Self::unauthorized(
             "Security.Authentication.IncorrectOceanbasePassword",
             "OceanBase password is incorrect".into(),
+            "access denied",
         )
     }
 

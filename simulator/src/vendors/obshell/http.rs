@@ -10,7 +10,7 @@ use axum::body::{to_bytes, Bytes};
 use axum::extract::{FromRequest, Path, RawQuery, Request};
 use axum::http::{header, HeaderMap, Uri};
 use axum::response::Response;
-use axum::routing::{any, get, post, MethodRouter};
+use axum::routing::{any, delete, get, post, MethodRouter};
 use axum::Router;
 
 use super::auth;
@@ -159,6 +159,19 @@ pub fn routes() -> Router<Sim> {
             "/api/v1/upgrade/package",
             route(post(at!(P, Endpoint::Upload))),
         )
+        // gin's DELETE tree has only `/package/:id`, so `DELETE /package/info` is that route.
+        .route(
+            "/api/v1/upgrade/package/info",
+            route(get(at!(P, Endpoint::PackageInfo)).delete(
+                |ex: Exchange, RawQuery(q): RawQuery, raw: Raw| async move {
+                    serve(ex, raw, P, Endpoint::DeletePackage, "info", q.as_deref())
+                },
+            )),
+        )
+        .route(
+            "/api/v1/upgrade/package/{id}",
+            route(delete(at_id!(Endpoint::DeletePackage))),
+        )
         .route(
             "/api/v1/task/dag/{id}",
             route(get(at_id!(Endpoint::GetDag)).post(at_id!(Endpoint::OperateDag))),
@@ -170,6 +183,10 @@ pub fn routes() -> Router<Sim> {
         .route(
             "/api/v1/task/sub_task/{id}",
             route(get(at_id!(Endpoint::GetSubTask))),
+        )
+        .route(
+            "/api/v1/task/sub_task/{id}/logs",
+            route(get(at_id!(Endpoint::SubTaskLogs))),
         )
         .route(
             "/api/v1/task/dag/maintain/agent",

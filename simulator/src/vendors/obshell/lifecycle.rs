@@ -132,7 +132,7 @@ impl Model {
         kind: DagKind,
         version: &str,
         release: &str,
-        freeze: bool,
+        shape: templates::Shape,
         missing_package: Option<String>,
     ) -> Result<usize, ObError> {
         let name = kind.name(version, release);
@@ -144,7 +144,7 @@ impl Model {
                 return Err(ObError::under_maintenance(&name, holder));
             }
         }
-        let specs: Vec<NodeSpec> = templates::build(kind, &self.zones, freeze);
+        let specs: Vec<NodeSpec> = templates::build(kind, &self.zones, shape);
         let dag_id = self.next_dag_id;
         self.next_dag_id += 1;
         let dag_path = format!("dag/{dag_id}");

@@ -9,7 +9,8 @@
 //! (task DTOs); `ops` (the operation type, one file per group); the domain: `model` (the
 //! vendor's `Model` and its face to the engine), `cluster`, `lifecycle`, `scheduler`,
 //! `operators`, `failures`, `snapshot`; below them `state` (state enums and their tables),
-//! `templates` (DAG templates) and `config` (the scenario section).
+//! `templates` (DAG templates), `route` (the upgrade route through a package's
+//! upgrade_dep YAML), `rpm` (reading and building packages) and `config` (the scenario section).
 
 pub mod auth;
 pub mod cluster;
@@ -21,8 +22,11 @@ pub mod gin;
 pub mod http;
 pub mod lifecycle;
 pub mod model;
+mod openapi;
 pub mod operators;
 pub mod ops;
+pub mod route;
+pub mod rpm;
 pub mod scheduler;
 pub mod snapshot;
 pub mod state;
@@ -35,6 +39,7 @@ use axum::response::{IntoResponse, Response};
 pub use config::Config;
 pub use http::routes;
 pub use model::{Model, VENDOR};
+pub use openapi::api as openapi;
 
 use crate::engine::World;
 use error::ObError;

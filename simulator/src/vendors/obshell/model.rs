@@ -156,6 +156,10 @@ impl Model {
                 release: p.release.clone(),
                 arch: p.arch.clone().unwrap_or_else(|| cl.arch.clone()),
                 size: 50_000_000,
+                payload_size: 50_000_000,
+                chunk_count: 1,
+                md5: String::new(),
+                upgrade_dep_yaml: p.upgrade_dep_yaml(&cl.ob_version),
                 uploaded_at: 0,
             });
         }

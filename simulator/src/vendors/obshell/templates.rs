@@ -96,8 +96,26 @@ fn agent_steps() -> Vec<NodeSpec> {
     ]
 }
 
-/// The nodes of a `kind` DAG on a cluster with these zones (one route step: a direct upgrade).
-pub fn build(kind: DagKind, zones: &[String], freeze: bool) -> Vec<NodeSpec> {
+/// The parts of an OB upgrade's template a request decides: HEAD's `freeze_server`, and the
+/// route's R (one "Upgrade process" template per step after the running version).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    pub freeze: bool,
+    pub steps: usize,
+}
+
+impl Default for Shape {
+    fn default() -> Self {
+        Self {
+            freeze: false,
+            steps: 1,
+        }
+    }
+}
+
+/// The nodes of a `kind` DAG on a cluster with these zones.
+pub fn build(kind: DagKind, zones: &[String], shape: Shape) -> Vec<NodeSpec> {
+    let Shape { freeze, steps } = shape;
     let check = || {
         vec![
             p("Create upgrade dir", Flags::ALL),
@@ -122,38 +140,42 @@ pub fn build(kind: DagKind, zones: &[String], freeze: bool) -> Vec<NodeSpec> {
         DagKind::ObRolling => {
             let mut v = vec![p(PYTHON, Flags::ALL)];
             v.extend(agent_steps());
-            v.push(s("Backup parameters", Flags::RC));
-            v.push(s("Execute upgrade checker script", Flags::R));
-            v.push(s("Execute upgrade pre script", Flags::R));
-            for (z, name) in zones.iter().enumerate() {
-                v.push(zs(HEALTH, z, false));
-                v.push(zs(&format!("Stop {name}"), z, false));
-                if freeze {
-                    v.push(zs("Minor freeze before stop server", z, false));
+            for _ in 0..steps.max(1) {
+                v.push(s("Backup parameters", Flags::RC));
+                v.push(s("Execute upgrade checker script", Flags::R));
+                v.push(s("Execute upgrade pre script", Flags::R));
+                for (z, name) in zones.iter().enumerate() {
+                    v.push(zs(HEALTH, z, false));
+                    v.push(zs(&format!("Stop {name}"), z, false));
+                    if freeze {
+                        v.push(zs("Minor freeze before stop server", z, false));
+                    }
+                    v.push(zs("Reinstall and restart observer", z, true));
+                    v.push(zs("Execute upgrade zone health checker script", z, false));
+                    v.push(zs(&format!("Start {name}"), z, false));
                 }
-                v.push(zs("Reinstall and restart observer", z, true));
-                v.push(zs("Execute upgrade zone health checker script", z, false));
-                v.push(zs(&format!("Start {name}"), z, false));
+                v.push(s("Execute upgrade post script", Flags::R));
+                v.push(s("Restore parameters", Flags::R));
             }
-            v.push(s("Execute upgrade post script", Flags::R));
-            v.push(s("Restore parameters", Flags::R));
             v.push(p(REMOVE_DIR, Flags::RCP));
             v
         }
         DagKind::ObStopService => {
             let mut v = vec![p(PYTHON, Flags::ALL)];
             v.extend(agent_steps());
-            v.push(s("Backup parameters", Flags::RC));
-            v.push(s("Execute upgrade checker script", Flags::R));
-            if freeze {
-                v.push(s("Minor freeze before stop server", Flags::R));
+            for _ in 0..steps.max(1) {
+                v.push(s("Backup parameters", Flags::RC));
+                v.push(s("Execute upgrade checker script", Flags::R));
+                if freeze {
+                    v.push(s("Minor freeze before stop server", Flags::R));
+                }
+                v.push(s("Execute upgrade pre script", Flags::R));
+                v.push(s(HEALTH, Flags::R));
+                v.push(p("Reinstall and restart observer", Flags::R));
+                v.push(s(HEALTH, Flags::R));
+                v.push(s("Execute upgrade post script", Flags::R));
+                v.push(s("Restore parameters", Flags::R));
             }
-            v.push(s("Execute upgrade pre script", Flags::R));
-            v.push(s(HEALTH, Flags::R));
-            v.push(p("Reinstall and restart observer", Flags::R));
-            v.push(s(HEALTH, Flags::R));
-            v.push(s("Execute upgrade post script", Flags::R));
-            v.push(s("Restore parameters", Flags::R));
             v.push(p(REMOVE_DIR, Flags::RCP));
             v
         }
@@ -168,19 +190,45 @@ mod tests {
         (1..=n).map(|i| format!("zone{i}")).collect()
     }
 
+    fn steps(steps: usize) -> Shape {
+        Shape {
+            freeze: false,
+            steps,
+        }
+    }
+
     #[test]
     fn stage_counts_match_the_real_templates() {
-        assert_eq!(build(DagKind::Agent, &zones(3), false).len(), 9);
-        assert_eq!(build(DagKind::ObRolling, &zones(3), false).len(), 30);
-        assert_eq!(build(DagKind::ObRolling, &zones(4), false).len(), 35);
-        assert_eq!(build(DagKind::ObStopService, &zones(3), false).len(), 18);
-        assert_eq!(build(DagKind::AgentCheck, &zones(3), false).len(), 5);
-        assert_eq!(build(DagKind::ObCheck, &zones(3), false).len(), 6);
+        let one = Shape::default();
+        assert_eq!(build(DagKind::Agent, &zones(3), one).len(), 9);
+        assert_eq!(build(DagKind::ObRolling, &zones(3), one).len(), 30);
+        assert_eq!(build(DagKind::ObRolling, &zones(4), one).len(), 35);
+        assert_eq!(build(DagKind::ObStopService, &zones(3), one).len(), 18);
+        assert_eq!(build(DagKind::AgentCheck, &zones(3), one).len(), 5);
+        assert_eq!(build(DagKind::ObCheck, &zones(3), one).len(), 6);
+    }
+
+    #[test]
+    fn a_route_of_r_steps_repeats_the_upgrade_process_r_times() {
+        // 10 + R·(5 + 5Z) rolling, 10 + 8R stop-service (HEAD `upgrade_ob.go`).
+        for r in 1..=3 {
+            assert_eq!(
+                build(DagKind::ObRolling, &zones(3), steps(r)).len(),
+                10 + r * 20
+            );
+            assert_eq!(
+                build(DagKind::ObStopService, &zones(3), steps(r)).len(),
+                10 + 8 * r
+            );
+        }
+        let v = build(DagKind::ObRolling, &zones(3), steps(2));
+        assert_eq!(v[28].name, "Restore parameters");
+        assert_eq!(v[29].name, "Backup parameters");
     }
 
     #[test]
     fn rolling_stages_go_zone_by_zone() {
-        let v = build(DagKind::ObRolling, &zones(3), false);
+        let v = build(DagKind::ObRolling, &zones(3), Shape::default());
         assert_eq!(v[13].name, "Stop zone1");
         assert_eq!(v[18].name, "Stop zone2");
         assert_eq!(v[26].name, "Start zone3");

@@ -1,8 +1,10 @@
 //! Alerts: what the array raises while it runs, for `GET /api/types/alert/instances` (storops'
 //! `UnitySystem.get_alert()`). One alert when a component becomes unhealthy (at load, for the
-//! scenario's unhealthy components, or when the timeline sets one) and one when an upgrade
-//! session fails (Failed, or Failed_Lock past the point of no return). Alerts stay listed, as
-//! on a real array; each is journalled as an event when raised.
+//! scenario's unhealthy components, or when the timeline sets one), one when an upgrade
+//! session fails (Failed, or Failed_Lock past the point of no return), and one each time an
+//! upgrade reboots a storage processor (SP B at "Rebooting peer SP", SP A at "Rebooting the
+//! primary SP"). Alerts stay listed, as on a real array; each is journalled as an event when
+//! raised.
 
 use serde_json::{json, Map, Value};
 
@@ -35,9 +37,13 @@ fn component_ref(component: &str) -> Value {
         "spa" | "spb" => Some("storageProcessor"),
         "dpe" => Some("dpe"),
         c if c.starts_with("pool_") => Some("pool"),
-        c if c.ends_with("_port") => Some("ethernetPort"),
+        c if c.starts_with("spa_") || c.starts_with("spb_") => Some("ethernetPort"),
         _ => None,
     };
+    // The management ports' health is one component; the alert names the primary's port.
+    if component == "mgmt_port" {
+        return json!({"id": "spa_mgmt", "resource": "ethernetPort"});
+    }
     match resource {
         Some(r) => json!({"id": component, "resource": r}),
         None => json!({"id": component}),
@@ -82,6 +88,58 @@ impl Model {
             description: "A system component has a problem. Check related alerts and fix the underlying problems.",
             resolution_id: "fix_problems",
             resolution: "/help/webhelp/en_US/index.htm?#vxeuni_t_fix_underlying_problems.html",
+        };
+        self.raise(core, alert);
+    }
+
+    /// An upgrade session's task reboots storage processor `sp` (`spa` or `spb`) at `at`, to
+    /// install the new software: an informational alert, as the array raises for a planned
+    /// reboot (storops has no recorded one; id, wording and severity are *chosen*).
+    pub(super) fn raise_sp_reboot_alert(
+        &mut self,
+        core: &mut Core,
+        session: &str,
+        sp: &str,
+        at: Millis,
+    ) {
+        let name = if sp == "spa" { "SP A" } else { "SP B" };
+        let alert = Alert {
+            id: String::new(),
+            at,
+            severity: 6,
+            component: component_ref(sp),
+            message_id: "14:60505",
+            message: format!(
+                "Storage processor {name} is rebooting to install new software (upgrade session {session}). No action is required."
+            ),
+            arguments: vec![name.to_string(), session.to_string()],
+            facility: "UpgradeService",
+            description_id: "ALRT_SP_REBOOTING",
+            description: "A storage processor is rebooting as part of a software upgrade. Its peer serves its storage and the management interface meanwhile.",
+            resolution_id: "no_action",
+            resolution: "/help/webhelp/en_US/index.htm?#unity_t_upgrade_system_software.html",
+        };
+        self.raise(core, alert);
+    }
+
+    /// A license has expired (one the scenario declares with an `expires` before the start),
+    /// in the recorded array's words (storops' `alert/alert_180.json`).
+    pub(super) fn raise_license_alert(&mut self, core: &mut Core, license: &str) {
+        let alert = Alert {
+            id: String::new(),
+            at: core.now(),
+            severity: 2,
+            component: json!({"id": license, "resource": "license"}),
+            message_id: "14:170002",
+            message: format!(
+                "The {license} license has expired, and the storage system's support for the licensed feature has been disabled. Obtain and install a new license file to ensure support for the licensed feature."
+            ),
+            arguments: vec![license.to_string()],
+            facility: "LicensingServices",
+            description_id: "ALRT_LICENSINGSERVICES_LICENSE_EXPIRED",
+            description: "One of your system licenses has expired or will expire soon. Obtain and install the license file to ensure continued access to the relevant feature.",
+            resolution_id: "licnse_update",
+            resolution: "/help/webhelp/en_US/index.html?#unity_t_manage_licenses.html",
         };
         self.raise(core, alert);
     }

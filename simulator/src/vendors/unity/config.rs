@@ -7,6 +7,9 @@
 use indexmap::IndexMap;
 use serde::Deserialize;
 
+use super::equipment::{
+    self, DpeConfig, Equipment, LicenseConfig, MgmtInterfaceConfig, PoolConfig, PortConfig,
+};
 use crate::kernel::clock::{parse_duration, Millis};
 use crate::kernel::Invalid;
 
@@ -146,6 +149,25 @@ pub struct ArrayConfig {
     /// DEGRADED, MINOR, MAJOR, CRITICAL, NON_RECOVERABLE, UNKNOWN.
     #[serde(default = "default_components")]
     pub components: IndexMap<String, String>,
+    /// The disk processor enclosure (model, serial number); its health is component `dpe`.
+    #[serde(default)]
+    pub dpe: DpeConfig,
+    /// The Ethernet ports each SP has besides its management port (default: eth2 up at
+    /// 10 Gbps, eth3 not connected); a port's health is the component of its id
+    /// (`spa_eth2`), the management ports' is `mgmt_port`.
+    #[serde(default = "equipment::default_ports")]
+    pub ethernet_ports: Vec<PortConfig>,
+    /// The management interface's IPv4 address, netmask and gateway.
+    #[serde(default)]
+    pub mgmt_interface: MgmtInterfaceConfig,
+    /// Pools by id, with their sizes (default: pool_1 as recorded); a pool's health is the
+    /// component of its id. A `pool_*` component not listed here is a pool of the default size.
+    #[serde(default = "equipment::default_pools")]
+    pub pools: IndexMap<String, PoolConfig>,
+    /// The installed licenses: names (permanent) or `{name, expires}` (default: the recorded
+    /// array's twelve, permanent). Each enables the feature of its name until it expires.
+    #[serde(default = "equipment::default_licenses")]
+    pub licenses: Vec<LicenseConfig>,
 }
 
 impl Default for ArrayConfig {
@@ -159,6 +181,11 @@ impl Default for ArrayConfig {
             software_release_date: default_software_release_date(),
             sp_model: default_sp_model(),
             components: default_components(),
+            dpe: DpeConfig::default(),
+            ethernet_ports: equipment::default_ports(),
+            mgmt_interface: MgmtInterfaceConfig::default(),
+            pools: equipment::default_pools(),
+            licenses: equipment::default_licenses(),
         }
     }
 }
@@ -283,15 +310,6 @@ fn default_components() -> IndexMap<String, String> {
         .map(|c| (c.to_string(), "OK".to_string()))
         .collect()
 }
-/// Serde default functions, one line each: `name: Type = value;`.
-macro_rules! defaults {
-    ($($name:ident: $ty:ty = $value:expr;)*) => {
-        $(fn $name() -> $ty {
-            $value.to_owned()
-        })*
-    };
-}
-
 defaults! {
     default_candidate_version: String = "5.3.0";
     default_candidate_build: u32 = 120;
@@ -403,6 +421,7 @@ pub struct Settings {
     /// The installed software's build date, Unix ms.
     pub installed_release_ms: i64,
     pub images: Vec<Image>,
+    pub equipment: Equipment,
 }
 
 /// An RFC 3339 date as Unix milliseconds.
@@ -575,6 +594,7 @@ impl Config {
             release_date_ms,
             installed_release_ms,
             images,
+            equipment: equipment::validate(&self.array)?,
         })
     }
 }

@@ -9,7 +9,8 @@
 
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 
 /// The resource, type or id does not exist (storops: UnityResourceNotFoundError).
 pub const NOT_FOUND: u32 = 0x7d13005;
@@ -55,6 +56,37 @@ pub fn format_datetime(unix_ms: i64) -> String {
         .unwrap_or_default()
         .format("%Y-%m-%dT%H:%M:%S%.3fZ")
         .to_string()
+}
+
+/// The error body, as it goes on the wire (and into the OpenAPI document).
+#[derive(Serialize, schemars::JsonSchema)]
+#[schemars(rename = "UnityErrorBody")]
+struct Body {
+    error: Detail,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+#[schemars(rename = "UnityErrorDetail")]
+#[serde(rename_all = "camelCase")]
+struct Detail {
+    /// The code as an int (storops maps it to an exception); its hex form ends each message.
+    error_code: u32,
+    http_status_code: u16,
+    messages: Vec<Localized>,
+    /// When the error was answered (virtual time), `yyyy-mm-ddThh:mm:ss.sssZ`.
+    created: String,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+#[schemars(rename = "UnityLocalizedMessage")]
+struct Localized {
+    #[serde(rename = "en-US")]
+    en_us: String,
+}
+
+/// The error body's schema, for the OpenAPI document.
+pub(super) fn body_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    g.subschema_for::<Body>()
 }
 
 /// A Unity error: status, code and the English text (without the code suffix). It is
@@ -153,13 +185,15 @@ impl UnityError {
 
     /// The body as Unity writes it, `created` at `unix_ms` (virtual time).
     pub fn body(&self, unix_ms: i64) -> Value {
-        let messages: Vec<Value> = self.texts().map(|t| json!({"en-US": t})).collect();
-        json!({"error": {
-            "errorCode": self.code,
-            "httpStatusCode": self.status.as_u16(),
-            "messages": messages,
-            "created": format_datetime(unix_ms),
-        }})
+        let body = Body {
+            error: Detail {
+                error_code: self.code,
+                http_status_code: self.status.as_u16(),
+                messages: self.texts().map(|en_us| Localized { en_us }).collect(),
+                created: format_datetime(unix_ms),
+            },
+        };
+        serde_json::to_value(body).unwrap_or(Value::Null)
     }
 
     /// The answer: the body, `created` at `unix_ms`, with Unity's headers.

@@ -1,16 +1,17 @@
 //! The resources storops users read around an upgrade, beside the upgrade itself:
 //! `storageProcessor` (SP A and SP B, whose health shows each SP's reboot during an upgrade),
-//! `alert`, `systemTime`, `pool`, `license`, `feature`, `mgmtInterface` and `systemCapacity`.
-//! Shapes follow storops 1.2.12's recorded Unity responses
-//! (`storops_test/unity/rest_data/<type>/`); health comes from the scenario's components
-//! (`spa`, `spb`, `pool_*`) and the sessions' progress on virtual time; what has no source in
-//! the scenario (part numbers, sizes, licenses) is the recorded array's.
+//! `alert`, `systemTime`, `pool`, `license`, `feature`, `mgmtInterface`, `systemCapacity`,
+//! and (from `hardware`) `dpe` and `ethernetPort`. Shapes follow storops 1.2.12's recorded
+//! Unity responses (`storops_test/unity/rest_data/<type>/`); health comes from the scenario's
+//! components (`spa`, `spb`, `pool_*`) and the sessions' progress on virtual time; pool sizes,
+//! licenses and the management address from the scenario's equipment (`equipment`); what has
+//! no source in the scenario (part numbers, firmware revisions) is the recorded array's.
 
 use serde_json::{json, Map, Value};
 
 use super::alerts::alert_content;
 use super::config::{health_value, NO_RETURN_TASK, PRIMARY_REBOOT_TASK};
-use super::model::Model;
+use super::model::{now_unix_ms, Model};
 use super::state::{TaskStatus, UpgradeStatus};
 use super::wire::format_datetime;
 use crate::kernel::{Core, Millis};
@@ -21,31 +22,12 @@ const SPS: [(&str, &str, u32, &str); 2] = [
     ("spb", "SP B", 1, "CF2HF150500023"),
 ];
 
-/// The licenses installed on the recorded array; each enables the feature of the same name.
-const LICENSES: [&str; 12] = [
-    "ANTIVIRUS",
-    "BASE_OE_V4_0",
-    "CIFS",
-    "FAST_CACHE",
-    "FAST_VP",
-    "INLINE_COMPRESSION",
-    "ISCSI",
-    "LOCAL_COPIES",
-    "NFS",
-    "REPLICATION",
-    "THIN_PROVISIONING",
-    "UNISPHERE",
-];
-
-/// A pool's sizes (total, used, subscribed), as recorded for pool_1.
-const POOL_SIZE: (u64, u64, u64) = (9_251_627_991_040, 91_268_055_040, 1_392_106_274_816);
-
-fn object(v: Value) -> Map<String, Value> {
+pub(super) fn object(v: Value) -> Map<String, Value> {
     v.as_object().cloned().unwrap_or_default()
 }
 
 /// A component's `health`: OK, or the scenario's health with what it means.
-fn component_health(health: &str) -> Value {
+pub(super) fn component_health(health: &str) -> Value {
     match health_value(health) {
         Some(5) | None => json!({
             "value": 5,
@@ -126,26 +108,28 @@ impl Model {
         }))
     }
 
-    /// The scenario's `pool_*` components, as pools.
+    /// The scenario's pools, with the health of the component of the same id.
     fn pools(&self, core: &Core) -> Vec<(String, Map<String, Value>)> {
-        let (total, used, subscribed) = POOL_SIZE;
-        self.array
-            .components
+        self.settings
+            .equipment
+            .pools
             .iter()
-            .filter(|(c, _)| c.starts_with("pool_"))
             .enumerate()
-            .map(|(i, (c, h))| {
+            .map(|(i, p)| {
+                let c = &p.id;
+                let h = self.array.components.get(c).map_or("OK", String::as_str);
+                let (total, used, subscribed) = (p.total, p.used, p.subscribed);
                 let ok = matches!(health_value(h), Some(5 | 7));
                 let v = json!({
                     "instanceId": format!("root/emc:EMC_UEM_MappedStoragePoolLeaf%InstanceID={c}"),
                     "id": c,
                     "objectId": 12_884_901_890_u64 + i as u64,
                     "health": component_health(h),
-                    "name": c,
+                    "name": p.name,
                     "operationalStatus": [if ok { 2 } else { 3 }],
                     "description": "",
                     "raidType": 12,
-                    "sizeFree": total - used,
+                    "sizeFree": total.saturating_sub(used),
                     "sizeTotal": total,
                     "sizeUsed": used,
                     "sizeSubscribed": subscribed,
@@ -189,6 +173,55 @@ impl Model {
         }))
     }
 
+    /// The scenario's licenses: valid until they expire (a permanent one has no `expires`),
+    /// issued with the installed software.
+    fn licenses(&self, core: &Core) -> Vec<(String, Map<String, Value>)> {
+        let now = now_unix_ms(core);
+        let issued = format_datetime(self.array.release_ms);
+        self.settings
+            .equipment
+            .licenses
+            .iter()
+            .map(|l| {
+                let mut m = object(json!({
+                    "isValid": l.expires_ms.is_none_or(|e| now < e),
+                    "version": "1.0",
+                    "issued": issued,
+                    "feature": {"id": l.name},
+                    "isInstalled": true,
+                    "id": l.name,
+                    "name": l.name,
+                    "isPermanent": l.expires_ms.is_none(),
+                }));
+                if let Some(e) = l.expires_ms {
+                    m.insert("expires".into(), json!(format_datetime(e)));
+                }
+                (l.name.clone(), m)
+            })
+            .collect()
+    }
+
+    /// One feature per license: enabled (2) while the license is valid, else disabled (1)
+    /// with reason 2, FeatureReasonExpiredLicense.
+    fn features(&self, core: &Core) -> Vec<(String, Map<String, Value>)> {
+        let now = now_unix_ms(core);
+        self.settings
+            .equipment
+            .licenses
+            .iter()
+            .map(|l| {
+                let mut m = object(
+                    json!({"name": l.name, "id": l.name, "license": {"id": l.name}, "state": 2}),
+                );
+                if l.expires_ms.is_some_and(|e| now >= e) {
+                    m.insert("state".into(), json!(1));
+                    m.insert("reason".into(), json!(2));
+                }
+                (l.name.clone(), m)
+            })
+            .collect()
+    }
+
     /// Every instance of one of this module's types, with its id; `None` for another type.
     pub fn inventory(
         &self,
@@ -204,7 +237,6 @@ impl Model {
                 .to_string();
             (id, m)
         };
-        let issued = format_datetime(self.array.release_ms);
         Some(match type_name {
             "storageProcessor" => SPS
                 .iter()
@@ -222,29 +254,10 @@ impl Model {
             })))],
             "pool" => self.pools(core),
             "systemCapacity" => vec![with_id(self.system_capacity(core))],
-            "license" => LICENSES
-                .iter()
-                .map(|l| {
-                    with_id(object(json!({
-                        "isValid": true,
-                        "version": "1.0",
-                        "issued": issued,
-                        "feature": {"id": l},
-                        "isInstalled": true,
-                        "id": l,
-                        "name": l,
-                        "isPermanent": true,
-                    })))
-                })
-                .collect(),
-            "feature" => LICENSES
-                .iter()
-                .map(|l| {
-                    with_id(object(
-                        json!({"name": l, "id": l, "license": {"id": l}, "state": 2}),
-                    ))
-                })
-                .collect(),
+            "license" => self.licenses(core),
+            "feature" => self.features(core),
+            "dpe" => vec![with_id(self.dpe())],
+            "ethernetPort" => self.ethernet_ports(now).into_iter().map(with_id).collect(),
             "mgmtInterface" => {
                 // The management address moves to SP B while SP A reboots.
                 let port = if self.sp_rebooting(now) == Some("spa") {
@@ -252,14 +265,15 @@ impl Model {
                 } else {
                     "spa_mgmt"
                 };
+                let [ip, netmask, gateway] = self.settings.equipment.mgmt;
                 vec![with_id(object(json!({
                     "instanceId": "root/emc:EMC_UEM_MgmtInterfaceLeaf%InstanceID=if_41",
                     "id": "mgmt_ipv4",
                     "ethernetPort": {"id": port},
-                    "ipAddress": "10.245.101.39",
+                    "ipAddress": ip.to_string(),
                     "protocolVersion": 4,
-                    "gateway": "10.245.101.1",
-                    "netmask": "255.255.255.0",
+                    "gateway": gateway.to_string(),
+                    "netmask": netmask.to_string(),
                     "configMode": 1,
                 })))]
             }

@@ -6,7 +6,7 @@
 use serde_json::{json, Value};
 
 use super::array::Candidate;
-use super::config::{DEFAULT_TASKS, NO_RETURN_TASK, PAUSE_TASK};
+use super::config::{DEFAULT_TASKS, NO_RETURN_TASK, PAUSE_TASK, PRIMARY_REBOOT_TASK};
 use super::error::{self, UnityError};
 use super::model::{Model, VENDOR};
 use super::state::{SessionOp, TaskOp, TaskStatus, UpgradeStatus};
@@ -282,6 +282,15 @@ impl Model {
     /// Task `task` runs from `at` (from its start, after a stop or a failure too).
     fn run_task(&mut self, core: &mut Core, idx: usize, task: usize, at: Millis) {
         self.set_task(core, idx, task, TaskOp::Run);
+        let sp = match task {
+            NO_RETURN_TASK => Some("spb"),
+            PRIMARY_REBOOT_TASK => Some("spa"),
+            _ => None,
+        };
+        if let Some(sp) = sp {
+            let session = self.sessions[idx].id.clone();
+            self.raise_sp_reboot_alert(core, &session, sp, at);
+        }
         let s = &mut self.sessions[idx];
         s.tasks[task].started_at = Some(at);
         s.run_from = at;

@@ -13,20 +13,33 @@
 //!   `lifecycle`, `scheduler`, `failures`, `jobs`, `render`;
 //! - `state` (the state enums and their tables), `config` (the scenario section).
 
+/// Serde default functions, one line each: `name: Type = value;` (for `config` and
+/// `equipment`; defined before the modules so both see it).
+macro_rules! defaults {
+    ($($name:ident: $ty:ty = $value:expr;)*) => {
+        $(fn $name() -> $ty {
+            $value.to_owned()
+        })*
+    };
+}
+
 mod actions;
 mod alerts;
 mod array;
 mod auth;
 pub mod config;
+pub mod equipment;
 pub mod error;
 mod failures;
 mod handler;
+mod hardware;
 mod input;
 mod inventory;
 mod jobs;
 mod lifecycle;
 mod logins;
 mod model;
+mod openapi;
 mod ops;
 pub mod query;
 mod render;
@@ -45,6 +58,7 @@ use axum::Router;
 pub use config::Config;
 pub use error::UnityError;
 pub use model::Model;
+pub use openapi::api as openapi;
 
 use crate::engine::World;
 use crate::Sim;

@@ -82,6 +82,14 @@ impl Model {
         for (c, h) in m.array.unhealthy() {
             m.raise_component_alert(core, &c, &h);
         }
+        let now = now_unix_ms(core);
+        let expired: Vec<String> = (m.settings.equipment.licenses.iter())
+            .filter(|l| l.expires_ms.is_some_and(|e| e <= now))
+            .map(|l| l.name.clone())
+            .collect();
+        for l in expired {
+            m.raise_license_alert(core, &l);
+        }
         Ok(m)
     }
 

@@ -7,7 +7,7 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery};
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use super::auth::{Caller, Presented};
 use super::error::{self, UnityError};
@@ -16,7 +16,7 @@ use super::input::{known_type, path_or_404};
 use super::query::Query;
 use super::render::{instances, session_content};
 use super::types::TypeDef;
-use super::wire::{self, base_url, format_datetime, Page};
+use super::wire::{self, base_url, format_datetime, Instance, Page};
 use super::Model;
 use crate::engine::Exchange;
 use crate::kernel::Core;
@@ -41,16 +41,15 @@ pub async fn type_info(
         Ok((known_type(&name)?, q, name))
     });
     serve(ex, who, input, |_, _, caller, (t, q, name)| {
-        let body = if q.compact {
-            json!({"content": t.metadata()})
-        } else {
-            json!({
-                "@base": format!("{}/api/types", base_url(&caller.host)),
-                "updated": updated(caller),
-                "links": [{"rel": "self", "href": format!("/{name}")}],
-                "content": t.metadata(),
-            })
-        };
+        let base = || format!("{}/api/types", base_url(&caller.host));
+        let content = t.metadata();
+        let body = wire::to_json(&Instance::new(
+            q.compact,
+            base,
+            &updated(caller),
+            &name,
+            content,
+        ));
         ok(caller, &body)
     })
 }

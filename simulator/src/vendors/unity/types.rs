@@ -2,7 +2,8 @@
 //! (storops reads it to learn which fields to ask for, and turns a 404 there into a silently
 //! empty object) and for checking `fields=` and `filter=` names.
 
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::{Map, Value};
 
 /// One resource type: its name, whether it has instances, and its attributes
 /// (name, type, description).
@@ -329,6 +330,74 @@ pub const TYPES: &[TypeDef] = &[
             ("dataReductionPercent", "Integer", "Data reduction applied increase of storage space expressed as percentage of summary of used and …"),
         ],
     },
+    TypeDef {
+        name: "ethernetPort",
+        description: "Information about Ethernet ports in the storage system.",
+        has_instances: true,
+        attributes: &[
+            ("instanceId", "String", "Internal identifier of the Ethernet port instance. "),
+            ("id", "String", "Unique identifier of the Ethernet port instance. "),
+            ("operationalStatus", "List<EthernetPortStatusEnum>", "Current operational status information for the Ethernet port. "),
+            ("health", "health", "Health information for the Ethernet port, as defined by the health resource type. "),
+            ("storageProcessor", "storageProcessor", "SP on which the Ethernet port directly or indirectly resides, as defined by the storageProcessor …"),
+            ("needsReplacement", "Boolean", "Indicates whether the Ethernet port needs replacement. Values are: true - Ethernet port needs …"),
+            ("name", "String", "User-specified Ethernet port name. "),
+            ("portNumber", "Integer", "Physical Ethernet port sequence number. "),
+            ("speed", "EPSpeedValuesEnum", "Current link speed of the Ethernet port. "),
+            ("mtu", "Integer", "Maximum Transmission Unit (MTU) packet size that the Ethernet port can transmit. The default is …"),
+            ("connectorType", "ConnectorTypeEnum", "Physical connector type. "),
+            ("bond", "Boolean", "Indicates whether the Ethernet port is used in a link aggregation. Values are: true - Ethernet …"),
+            ("isLinkUp", "Boolean", "Indicates whether the Ethernet port has link. (Applies if the Ethernet port is configured with a …"),
+            ("macAddress", "String", "MAC address of the Ethernet port. "),
+            ("isRSSCapable", "Boolean", "Indicates whether the Ethernet port supports Receive Side Scaling (RSS). Values are: true - …"),
+            ("isRDMACapable", "Boolean", "Indicates whether the Ethernet port supports Remote Direct Memory Access (RDMA). Values are: …"),
+            ("requestedSpeed", "EPSpeedValuesEnum", "Link speed requested by the user. "),
+            ("parentIOModule", "ioModule", "(Applies if the Ethernet port resides on an I/O module.) Parent I/O module of the Ethernet port, …"),
+            ("parentStorageProcessor", "storageProcessor", "(Applies if the Ethernet port resides directly on an SP.) Parent SP of the Ethernet port, as …"),
+            ("supportedSpeeds", "List<EPSpeedValuesEnum>", "Available speed values. "),
+            ("requestedMtu", "Integer", "MTU size requested by the user. "),
+            ("supportedMtus", "List<Integer>", "Available MTU sizes. "),
+            ("shortName", "String", "Ethernet port short name. "),
+            ("cascadeNames", "List<String>", "A list contains hierarchical component name of the port: port name, IO module name (if present), …"),
+            ("linuxDeviceName", "String", "Name of the linux port device. "),
+            ("parent", "resourceRef", "Resource type and identifier of the Ethernet port's parent enclosure, as defined by the …"),
+            ("sfpSupportedSpeeds", "List<SFPSpeedValuesEnum>", "SFP (the small form-factor pluggable) supported speeds of the Ethernet port. "),
+            ("sfpSupportedProtocols", "List<SFPProtocolValuesEnum>", "SFP (the small form-factor pluggable) supported protocols of the Ethernet port. "),
+        ],
+    },
+    TypeDef {
+        name: "dpe",
+        description: "Information about the Disk Processor Enclosure (DPE) of the storage system.",
+        has_instances: true,
+        attributes: &[
+            ("instanceId", "String", "Internal identifier of the dpe instance. "),
+            ("id", "String", "Unique identifier of the dpe instance. "),
+            ("operationalStatus", "List<DpeStatusEnum>", "Current operational statuses of the DPE. "),
+            ("health", "health", "Health information for the DPE, as defined by the health resource type. "),
+            ("needsReplacement", "Boolean", "Indicates whether the DPE needs replacement. Values are: true - DPE needs replacement. false - …"),
+            ("parent", "resourceRef", "Resource type and unique identifier of the DPE's parent enclosure. "),
+            ("slotNumber", "Integer", "The enclosure number or position where the DPE is located on the bus. "),
+            ("name", "String", "DPE name. "),
+            ("manufacturer", "String", "Manufacturer of the DPE. "),
+            ("model", "String", "Manufacturer's model number for the DPE. "),
+            ("emcPartNumber", "String", "EMC part number for the DPE. "),
+            ("emcSerialNumber", "String", "EMC serial number for the DPE. "),
+            ("vendorPartNumber", "String", "Vendor part number for the DPE. "),
+            ("vendorSerialNumber", "String", "Vendor serial number for the DPE. "),
+            ("enclosureType", "EnclosureTypeEnum", "DPE enclosure type. "),
+            ("busId", "Integer", "Identifier of the SAS bus used by the DPE. "),
+            ("driveTypes", "List<DiskTypeEnum>", "Disk type of the disks in the DPE. "),
+            ("currentPower", "Integer", "Current amount of power used by the DPE. "),
+            ("avgPower", "Integer", "Average amount of power used by the DPE. The system uses a one hour window of 30-second samples …"),
+            ("maxPower", "Integer", "Maximum amout of power used by the DPE. The system uses a one hour window of 30-second samples …"),
+            ("currentTemperature", "Integer", "Current temperature of the DPE. "),
+            ("avgTemperature", "Integer", "Average temperature of the DPE. The system uses a one hour window of 30-second samples to …"),
+            ("maxTemperature", "Integer", "Maximum temperature of the DPE. The system uses a one hour window of 30-second samples to …"),
+            ("currentSpeed", "Integer", "Current speed of the DPE SAS disk connection. "),
+            ("maxSpeed", "Integer", "Maximum speed of the DPE SAS disk connection. The system uses a one hour window of 30-second …"),
+            ("parentSystem", "system", "Parent system of the Disk Processor Enclosure (DPE). "),
+        ],
+    },
 ];
 
 /// The attributes a type's metadata advertises that no instance here renders, and why: the
@@ -340,21 +409,38 @@ pub const NOT_RENDERED: &[(&str, &str, &str)] = &[
         "an argument of systemTime's Modify; a real array does not return it on reads",
     ),
     (
-        "feature",
-        "reason",
-        "only set on a feature that is not enabled, and every feature of the simulated array is",
-    ),
-    (
         "mgmtInterface",
         "v6PrefixLength",
         "the one management interface is IPv4",
     ),
     (
-        "license",
-        "expires",
-        "every license of the simulated array is permanent",
+        "ethernetPort",
+        "parentIOModule",
+        "every port served is on the SP itself (parentStorageProcessor), none on an I/O module",
     ),
 ];
+
+/// Type metadata's `content`.
+#[derive(Serialize, schemars::JsonSchema)]
+#[schemars(rename = "UnityTypeMetadata")]
+pub struct TypeMetadata {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub attributes: Vec<Attribute>,
+}
+
+/// One attribute in type metadata.
+#[derive(Serialize, schemars::JsonSchema)]
+#[schemars(rename = "UnityAttribute")]
+#[serde(rename_all = "camelCase")]
+pub struct Attribute {
+    pub name: &'static str,
+    /// The Unisphere type: `String`, `Integer`, an enum's name, `List<…>`, a resource type.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub description: &'static str,
+    pub display_value: &'static str,
+}
 
 pub fn find(name: &str) -> Option<&'static TypeDef> {
     TYPES.iter().find(|t| t.name == name)
@@ -366,12 +452,25 @@ impl TypeDef {
     }
 
     /// The body of `GET /api/types/<name>` (`content`), as the recordings show it.
-    pub fn metadata(&self) -> Value {
-        let attributes: Vec<Value> = self
+    pub fn metadata(&self) -> Map<String, Value> {
+        let attributes = self
             .attributes
             .iter()
-            .map(|(n, t, d)| json!({"name": n, "type": t, "description": d, "displayValue": n}))
+            .map(|(n, t, d)| Attribute {
+                name: n,
+                kind: t,
+                description: d,
+                display_value: n,
+            })
             .collect();
-        json!({"name": self.name, "description": self.description, "attributes": attributes})
+        let m = TypeMetadata {
+            name: self.name,
+            description: self.description,
+            attributes,
+        };
+        match serde_json::to_value(m) {
+            Ok(Value::Object(m)) => m,
+            _ => Map::new(),
+        }
     }
 }

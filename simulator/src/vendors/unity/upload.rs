@@ -1,6 +1,7 @@
 //! `POST /upload/files/types/candidateSoftwareVersion`: a multipart upload whose form field
 //! `filename` carries the candidate image (e.g. `Unity-5.3.0.0.5.120.tgz.bin.gpg`). The
-//! multipart body is read before the world is touched; the file's name becomes an
+//! multipart body is read before the world is touched, keeping only the file's name and the
+//! first bytes of its content (where an image header says what the image is); they become an
 //! `UploadCandidate` operation. The answer is 200 with an empty body, as on a real array.
 
 use axum::extract::multipart::MultipartRejection;
@@ -13,30 +14,33 @@ use super::auth::Presented;
 use super::error::UnityError;
 use super::handler::serve;
 use super::input::path_or_404;
-use super::ops::{Operation, UploadCandidate};
+use super::ops::{Operation, UploadCandidate, HEAD_BYTES};
 use crate::engine::Exchange;
 
-/// The name of the file in form field `filename`, reading (and dropping) every part.
-async fn file_name(multipart: Result<Multipart, MultipartRejection>) -> Result<String, UnityError> {
+/// The file in form field `filename`: its name and the first [`HEAD_BYTES`] of its content,
+/// reading (and dropping) every other part and the rest of the file.
+async fn uploaded_file(
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<UploadCandidate, UnityError> {
     let mut multipart = multipart.map_err(|e| {
         UnityError::malformed_body(&format!(
             "an upload must be multipart/form-data with the file in form field 'filename' ({e})"
         ))
     })?;
-    let mut file_name = None;
+    let cut_short = || UnityError::malformed_body("the multipart body is cut short");
+    let mut file = None;
     loop {
         match multipart.next_field().await {
-            Ok(Some(field)) => {
+            Ok(Some(mut field)) => {
                 let is_file = field.name() == Some("filename");
-                let fname = field.file_name().map(str::to_string);
-                // Drain the part; the image's bytes do not matter here.
-                if field.bytes().await.is_err() {
-                    return Err(UnityError::malformed_body(
-                        "the multipart body is cut short",
-                    ));
+                let name = field.file_name().unwrap_or_default().to_string();
+                let mut head = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(|_| cut_short())? {
+                    let room = HEAD_BYTES.saturating_sub(head.len());
+                    head.extend_from_slice(&chunk[..room.min(chunk.len())]);
                 }
                 if is_file {
-                    file_name = fname.or(Some(String::new()));
+                    file = Some(UploadCandidate::File { name, head });
                 }
             }
             Ok(None) => break,
@@ -47,7 +51,7 @@ async fn file_name(multipart: Result<Multipart, MultipartRejection>) -> Result<S
             }
         }
     }
-    file_name.ok_or_else(|| {
+    file.ok_or_else(|| {
         UnityError::incorrect_body("The upload needs the candidate file in form field [filename].")
     })
 }
@@ -60,7 +64,7 @@ pub async fn upload(
 ) -> Response {
     let input = match path_or_404(path) {
         Ok(name) if name != "candidateSoftwareVersion" => Err(UnityError::not_found()),
-        Ok(_) => file_name(multipart).await.map(UploadCandidate::File),
+        Ok(_) => uploaded_file(multipart).await,
         Err(e) => Err(e),
     };
     serve(ex, who, input, |core, model, caller, u| {

@@ -4,7 +4,8 @@
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use serde_json::{Map, Value};
 
 use super::error::UnityError;
 use super::query::Query;
@@ -138,16 +139,84 @@ pub fn instance_envelope(
     compact: bool,
     updated: &str,
 ) -> Value {
-    if compact {
-        json!({"content": content})
-    } else {
-        json!({
-            "@base": format!("{}/api/instances/{type_name}", base_url(host)),
-            "updated": updated,
-            "links": [{"rel": "self", "href": format!("/{id}")}],
-            "content": content,
-        })
+    let base = || format!("{}/api/instances/{type_name}", base_url(host));
+    to_json(&Instance::new(compact, base, updated, id, content))
+}
+
+/// A link of an envelope.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "UnityLink")]
+pub struct Link {
+    /// `self`, `first`, `prev`, `next` or `last`.
+    pub rel: &'static str,
+    /// Relative to `@base`: `/<id>`, or `&page=N` in a collection.
+    pub href: String,
+}
+
+impl Link {
+    fn new(rel: &'static str, href: String) -> Self {
+        Link { rel, href }
     }
+}
+
+/// An instance (and type metadata, and each entry of a collection): only `content` when
+/// compact, else also `@base`, `updated` and a self link.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "UnityInstance")]
+pub struct Instance {
+    #[serde(rename = "@base", skip_serializing_if = "Option::is_none")]
+    pub base: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub links: Option<Vec<Link>>,
+    pub content: Map<String, Value>,
+}
+
+impl Instance {
+    /// The envelope of `content` (with id `id`, under `base`).
+    pub fn new(
+        compact: bool,
+        base: impl FnOnce() -> String,
+        updated: &str,
+        id: &str,
+        content: Map<String, Value>,
+    ) -> Self {
+        if compact {
+            return Instance {
+                base: None,
+                updated: None,
+                links: None,
+                content,
+            };
+        }
+        Instance {
+            base: Some(base()),
+            updated: Some(updated.to_string()),
+            links: Some(vec![Link::new("self", format!("/{id}"))]),
+            content,
+        }
+    }
+}
+
+/// A collection query's answer.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "UnityCollection")]
+#[serde(rename_all = "camelCase")]
+pub struct Collection {
+    #[serde(rename = "@base")]
+    pub base: String,
+    pub updated: String,
+    pub links: Vec<Link>,
+    /// Only with `with_entrycount=true`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entry_count: Option<usize>,
+    pub entries: Vec<Instance>,
+}
+
+/// A wire value as JSON (these types always serialize).
+pub fn to_json<T: Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
 }
 
 /// A collection page.
@@ -186,51 +255,42 @@ impl Page<'_> {
         if q.with_entrycount {
             base.push_str("&with_entrycount=true");
         }
-        let mut links = vec![json!({"rel": "self", "href": format!("&page={page}")})];
+        let mut links = vec![Link::new("self", format!("&page={page}"))];
         if q.with_entrycount && page > 1 {
-            links.push(json!({"rel": "first", "href": "&page=1"}));
+            links.push(Link::new("first", "&page=1".into()));
         }
         if page > 1 && page <= pages + 1 {
-            links.push(json!({"rel": "prev", "href": format!("&page={}", page - 1)}));
+            links.push(Link::new("prev", format!("&page={}", page - 1)));
         }
         if page < pages {
-            links.push(json!({"rel": "next", "href": format!("&page={}", page + 1)}));
+            links.push(Link::new("next", format!("&page={}", page + 1)));
         }
         if q.with_entrycount && pages > 1 {
-            links.push(json!({"rel": "last", "href": format!("&page={pages}")}));
+            links.push(Link::new("last", format!("&page={pages}")));
         }
-        let entries: Vec<Value> = all
+        let entries = all
             .into_iter()
             .skip(start)
             .take(end - start)
             .map(|(id, content)| {
-                if q.compact {
-                    json!({"content": content})
-                } else {
-                    json!({
-                        "@base": format!("{}/api/instances/{}", base_url(self.host), self.type_name),
-                        "updated": self.updated,
-                        "links": [{"rel": "self", "href": format!("/{id}")}],
-                        "content": content,
-                    })
-                }
+                let base = || format!("{}/api/instances/{}", base_url(self.host), self.type_name);
+                Instance::new(q.compact, base, self.updated, &id, content)
             })
             .collect();
-        let mut out = Map::new();
-        out.insert("@base".into(), json!(base));
-        out.insert("updated".into(), json!(self.updated));
-        out.insert("links".into(), Value::Array(links));
-        if q.with_entrycount {
-            out.insert("entryCount".into(), json!(total));
-        }
-        out.insert("entries".into(), Value::Array(entries));
-        Value::Object(out)
+        to_json(&Collection {
+            base,
+            updated: self.updated.to_string(),
+            links,
+            entry_count: q.with_entrycount.then_some(total),
+            entries,
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn intervals_are_hours_minutes_seconds_and_millis() {

@@ -2,6 +2,8 @@
 //! `GET|POST /api/v1/status`, `GET /api/v1/secret` (the RSA public key) and the authenticated
 //! `GET /api/v1/ob/info` (agents and cluster topology).
 
+use schemars::JsonSchema;
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::super::auth::public_key_b64;
@@ -18,29 +20,89 @@ fn start_at(core: &Core) -> i64 {
     core.clock.epoch().timestamp_nanos_opt().unwrap_or(0)
 }
 
+/// `GET /api/v1/info`'s data (4.2.6 and HEAD `meta.AgentStatus` as `api/info_handler.go`
+/// renders it), in the server's key order.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentInfo {
+    pub pid: u32,
+    pub state: i32,
+    /// Go's UnixNano of the agent's start.
+    pub start_at: i64,
+    pub home_path: String,
+    pub ob_version: String,
+    pub architecture: String,
+    pub ip: String,
+    pub port: u16,
+    pub zone: String,
+    pub identity: String,
+    pub version: String,
+    pub is_obproxy_agent: bool,
+    /// Whether an agent password is set.
+    pub security: bool,
+    /// The auth versions the SDK may pick from (`v1`, `v2`).
+    pub supported_auth: Vec<String>,
+}
+
+/// `meta.AgentInfoWithIdentity`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct AgentIdentity {
+    pub ip: String,
+    pub port: u16,
+    pub identity: String,
+}
+
+/// `GET|POST /api/v1/status`'s data (`lib/http/status.go` `AgentStatus`; `sqlPort` is HEAD's,
+/// omitted by 4.2.x).
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentStatus {
+    pub agent: AgentIdentity,
+    pub state: i32,
+    pub version: String,
+    pub pid: u32,
+    pub start_at: i64,
+    pub port: u16,
+    /// 3: the observer is up; 1: it is not.
+    pub ob_state: i32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sql_port: Option<u16>,
+    pub under_maintenance: bool,
+}
+
+/// `GET /api/v1/secret`'s data (`api/secure_handler.go`).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Secret {
+    pub ip: String,
+    pub port: u16,
+    /// base64 of the agent's RSA public key (PKCS#1 DER).
+    pub public_key: String,
+}
+
+fn to_value(v: impl Serialize) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
 /// `GET /api/v1/info`.
 pub fn info(m: &Model, core: &Core) -> Value {
     let s = m.master();
-    let mut o = Map::new();
-    o.insert("pid".into(), PID.into());
-    o.insert("state".into(), 2.into());
-    o.insert("startAt".into(), start_at(core).into());
-    o.insert("homePath".into(), "/home/admin/oceanbase".into());
-    o.insert("obVersion".into(), m.ob_full_version().into());
-    o.insert("architecture".into(), m.arch.clone().into());
-    o.insert("ip".into(), s.ip.clone().into());
-    o.insert("port".into(), s.port.into());
-    o.insert("zone".into(), m.zones[s.zone].clone().into());
-    o.insert("identity".into(), "CLUSTER AGENT".into());
-    o.insert("version".into(), m.agent_full_version().into());
-    o.insert("isObproxyAgent".into(), false.into());
-    // `security`: whether an agent password is set (`api/info_handler.go`).
-    o.insert("security".into(), m.agent_password.is_some().into());
-    o.insert(
-        "supportedAuth".into(),
-        Value::from(m.auth.iter().map(|a| a.wire()).collect::<Vec<_>>()),
-    );
-    Value::Object(o)
+    to_value(AgentInfo {
+        pid: PID,
+        state: 2,
+        start_at: start_at(core),
+        home_path: "/home/admin/oceanbase".into(),
+        ob_version: m.ob_full_version(),
+        architecture: m.arch.clone(),
+        ip: s.ip.clone(),
+        port: s.port,
+        zone: m.zones[s.zone].clone(),
+        identity: "CLUSTER AGENT".into(),
+        version: m.agent_full_version(),
+        is_obproxy_agent: false,
+        // `security`: whether an agent password is set (`api/info_handler.go`).
+        security: m.agent_password.is_some(),
+        supported_auth: m.auth.iter().map(|a| a.wire().to_string()).collect(),
+    })
 }
 
 /// `GET|POST /api/v1/status`: the agent the client talks to.
@@ -48,29 +110,23 @@ pub fn status(m: &Model, core: &Core) -> Value {
     status_of(m, core, m.master())
 }
 
-/// One agent's `http.AgentStatus` (`lib/http/status.go`; `sqlPort` is HEAD's, omitted by
-/// 4.2.x).
+/// One agent's `http.AgentStatus`.
 fn status_of(m: &Model, core: &Core, s: &Server) -> Value {
-    let mut agent = Map::new();
-    agent.insert("ip".into(), s.ip.clone().into());
-    agent.insert("port".into(), s.port.into());
-    agent.insert("identity".into(), "CLUSTER AGENT".into());
-    let mut o = Map::new();
-    o.insert("agent".into(), Value::Object(agent));
-    o.insert("state".into(), 2.into());
-    o.insert("version".into(), m.agent_full_version().into());
-    o.insert("pid".into(), PID.into());
-    o.insert("startAt".into(), start_at(core).into());
-    o.insert("port".into(), s.port.into());
-    o.insert("obState".into(), (if s.observer_up { 3 } else { 1 }).into());
-    if m.profile == Profile::Current {
-        o.insert("sqlPort".into(), s.sql_port.into());
-    }
-    o.insert(
-        "underMaintenance".into(),
-        m.maintenance.holder().is_some().into(),
-    );
-    Value::Object(o)
+    to_value(AgentStatus {
+        agent: AgentIdentity {
+            ip: s.ip.clone(),
+            port: s.port,
+            identity: "CLUSTER AGENT".into(),
+        },
+        state: 2,
+        version: m.agent_full_version(),
+        pid: PID,
+        start_at: start_at(core),
+        port: s.port,
+        ob_state: if s.observer_up { 3 } else { 1 },
+        sql_port: (m.profile == Profile::Current).then_some(s.sql_port),
+        under_maintenance: m.maintenance.holder().is_some(),
+    })
 }
 
 /// `GET /api/v1/agents/status` (4.2.6 and HEAD `api/info_handler.go` `GetAllAgentStatus`): a
@@ -89,11 +145,11 @@ pub fn agents_status(m: &Model, core: &Core) -> Value {
 /// `GET /api/v1/secret`.
 pub fn secret(m: &Model) -> Value {
     let s = m.master();
-    let mut o = Map::new();
-    o.insert("ip".into(), s.ip.clone().into());
-    o.insert("port".into(), s.port.into());
-    o.insert("public_key".into(), public_key_b64().into());
-    Value::Object(o)
+    to_value(Secret {
+        ip: s.ip.clone(),
+        port: s.port,
+        public_key: public_key_b64(),
+    })
 }
 
 /// `GET /api/v1/ob/info` on a cluster agent (4.2.6 and HEAD `executor/ob/info.go`

@@ -31,11 +31,17 @@ pub enum Endpoint {
     /// `POST /{agent,ob}/upgrade` and their `/check` (the flag).
     Upgrade(Target, bool),
     Upload,
+    /// HEAD `GET /upgrade/package/info`.
+    PackageInfo,
+    /// HEAD `DELETE /upgrade/package/{id}`.
+    DeletePackage,
     GetDag,
     OperateDag,
     GetNode,
     OperateNode,
     GetSubTask,
+    /// HEAD `GET /task/sub_task/{id}/logs`.
+    SubTaskLogs,
     List(Which),
 }
 
@@ -45,7 +51,11 @@ impl Endpoint {
     pub fn only_current(self) -> bool {
         matches!(
             self,
-            Self::OperateNode | Self::List(Which::AllCluster | Which::AllLocal)
+            Self::OperateNode
+                | Self::PackageInfo
+                | Self::DeletePackage
+                | Self::SubTaskLogs
+                | Self::List(Which::AllCluster | Which::AllLocal)
         )
     }
 }
@@ -69,6 +79,8 @@ pub enum Operation {
     Secret,
     Upgrade(Upgrade),
     Upload(Upload),
+    PackageInfo,
+    DeletePackage(String),
     Task(TaskOp),
 }
 
@@ -87,7 +99,14 @@ impl Operation {
             Endpoint::Upgrade(target, check) => {
                 Upgrade::parse(target, check, input.body).map(Self::Upgrade)
             }
-            Endpoint::Upload => Upload::parse(input.body, input.content_type).map(Self::Upload),
+            Endpoint::Upload => Ok(Self::Upload(Upload::parse(input.body, input.content_type))),
+            Endpoint::PackageInfo => Ok(Self::PackageInfo),
+            Endpoint::DeletePackage => Ok(Self::DeletePackage(input.id.to_string())),
+            Endpoint::SubTaskLogs => {
+                super::lifecycle::parse_generic(input.id)?;
+                let found = m.task_by_generic(input.id).ok();
+                task(TaskOp::SubTaskLogs { task: found })
+            }
             Endpoint::GetDag => {
                 let show = show()?;
                 let dag = m.dag_by_generic(input.id)?;
@@ -162,7 +181,9 @@ impl Operation {
                 let d = u.apply(m, core)?;
                 Ok(Some(super::dto::dag(m, core, &m.dags[d], false, true)))
             }
-            Self::Upload(u) => Ok(Some(u.apply(m, core))),
+            Self::Upload(u) => u.apply(m, core).map(Some),
+            Self::PackageInfo => Ok(Some(package::info(m, core))),
+            Self::DeletePackage(id) => package::delete(m, id).map(|()| None),
             Self::Task(t) => t.apply(m, core),
         }
     }

@@ -67,6 +67,11 @@ pub enum TaskOp {
         which: Which,
         show: bool,
     },
+    /// HEAD `GET /task/sub_task/{id}/logs`: the task's log rows (none for an unknown id: the
+    /// server queries `sub_task_log` by id without looking the task up).
+    SubTaskLogs {
+        task: Option<(usize, usize, usize)>,
+    },
 }
 
 impl TaskOp {
@@ -99,6 +104,7 @@ impl TaskOp {
                 Ok(Some(dto::task(m, core, n, &n.tasks[task])))
             }
             Self::List { which, show } => list(m, core, which, show).map(Some),
+            Self::SubTaskLogs { task } => Ok(Some(sub_task_logs(m, core, task))),
         }
     }
 }
@@ -131,4 +137,50 @@ fn list(m: &Model, core: &Core, which: Which, show: bool) -> Result<Value, ObErr
                 .collect(),
         ),
     })
+}
+
+/// HEAD `executor/task/sub_task.go` `GetFullSubTaskLogs` → `bo.SubTaskLog` rows. The table's
+/// `id` is global: the simulator numbers every log line of every task in creation order.
+fn sub_task_logs(m: &Model, core: &Core, task: Option<(usize, usize, usize)>) -> Value {
+    use super::super::lifecycle::Time;
+    let Some((d, n, t)) = task else {
+        return contents(Vec::new());
+    };
+    let mut id = 0u64;
+    'count: for (di, dag) in m.dags.iter().enumerate() {
+        for (ni, node) in dag.nodes.iter().enumerate() {
+            for (ti, st) in node.tasks.iter().enumerate() {
+                if (di, ni, ti) == (d, n, t) {
+                    break 'count;
+                }
+                id += st.logs.as_ref().map_or(0, |l| l.len() as u64);
+            }
+        }
+    }
+    let st = &m.dags[d].nodes[n].tasks[t];
+    let at = dto::time(
+        core,
+        match st.end {
+            Time::At(_) => st.end,
+            Time::Unix0 => st.start,
+        },
+    );
+    let rows = st
+        .logs
+        .iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, line)| {
+            serde_json::json!({
+                "id": id + i as u64 + 1,
+                "sub_task_id": st.task_id,
+                "execute_times": st.execute_times,
+                "log_content": line,
+                "is_sync": false,
+                "create_time": at,
+                "update_time": at,
+            })
+        })
+        .collect();
+    contents(rows)
 }

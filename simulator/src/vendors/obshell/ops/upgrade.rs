@@ -10,7 +10,8 @@ use super::super::config::Profile;
 use super::super::error::ObError;
 use super::super::gin::{bind_object, field, required, wrong_type};
 use super::super::model::Model;
-use super::super::templates::DagKind;
+use super::super::route::{self, NoRoute, Step};
+use super::super::templates::{DagKind, Shape};
 use crate::kernel::Core;
 
 /// What is upgraded.
@@ -190,7 +191,14 @@ fn agent_upgrade(
     } else {
         DagKind::Agent
     };
-    m.create_dag(core, kind, &p.version, &p.release, false, missing)
+    m.create_dag(
+        core,
+        kind,
+        &p.version,
+        &p.release,
+        Shape::default(),
+        missing,
+    )
 }
 
 /// POST /api/v1/ob/upgrade (`check = false`) or /check.
@@ -220,11 +228,8 @@ fn ob_upgrade(m: &mut Model, core: &mut Core, p: &Params, check: bool) -> Result
     }
     mode_check()?;
     check_target(p, true, &m.ob_full_version(), Some("4.2.0.0"))?;
-    let missing = missing_ob_packages(m, p);
-    if !missing.is_empty() {
-        return Err(ObError::ob_packages_missing(&missing));
-    }
-    create_ob_dag(m, core, p, check)
+    let steps = ob_route(m, p).map_err(|r| r.current())?;
+    create_ob_dag(m, core, p, check, steps)
 }
 
 fn create_ob_dag(
@@ -232,6 +237,7 @@ fn create_ob_dag(
     core: &mut Core,
     p: &Params,
     check: bool,
+    steps: usize,
 ) -> Result<usize, ObError> {
     let kind = match (check, p.mode.to_uppercase().as_str()) {
         (true, _) => DagKind::ObCheck,
@@ -240,16 +246,132 @@ fn create_ob_dag(
     };
     // 4.2.x's `ObUpgradeParam` has no `freeze_server` (`param/ob.go`): gin ignores the key.
     let freeze = p.freeze_server && m.profile == Profile::Current;
-    m.create_dag(core, kind, &p.version, &p.release, freeze, None)
+    let shape = Shape { freeze, steps };
+    m.create_dag(core, kind, &p.version, &p.release, shape, None)
 }
 
-/// The target packages an OB upgrade needs that the store lacks.
-fn missing_ob_packages(m: &Model, p: &Params) -> Vec<String> {
-    ["oceanbase-ce", "oceanbase-ce-libs"]
-        .iter()
-        .filter(|n| !m.has_package(n, &p.version, &p.release))
-        .map(|n| rpm_name(n, &p.version, &p.release, &m.arch))
-        .collect()
+/// Why `checkForAllRequiredPkgs` found no route (after the target's version checks).
+#[derive(Debug, Clone)]
+enum RouteRefusal {
+    /// The target `oceanbase-ce` is not stored (gorm's error, wrapped with its file name).
+    Target(String),
+    /// It carries no upgrade_dep YAML and the version changes.
+    NoYaml,
+    Route(NoRoute),
+    /// Packages of the route's steps that are not stored.
+    Missing(Vec<String>),
+}
+
+impl RouteRefusal {
+    /// HEAD's answer (`upgrade_ob_check.go`, `upgrade_route.go`): the gorm and yaml errors are
+    /// plain errors (`Common.Unexpected`, their own text as the message).
+    fn current(self) -> ObError {
+        match self {
+            Self::Target(rpm) => ObError::plain(&format!("{rpm}: record not found")),
+            Self::NoYaml => ObError::dep_yaml_missing(),
+            Self::Route(NoRoute::Yaml(e)) => ObError::plain(&e),
+            Self::Route(NoRoute::Duplicate(v)) => {
+                ObError::unexpected(&format!("version {v} has duplicate"))
+            }
+            Self::Route(NoRoute::NoStart(from, to)) => ObError::path_not_exist(&from, &to),
+            Self::Route(NoRoute::Unreachable) => ObError::panic(),
+            Self::Route(NoRoute::Deprecated(v)) => ObError::deprecated_target(&v),
+            Self::Missing(list) => ObError::ob_packages_missing(&list),
+        }
+    }
+
+    /// 4.2.6's plain errors (wrapped by the caller in `ErrUnexpected`).
+    fn legacy(self) -> Result<String, ObError> {
+        Ok(match self {
+            Self::Target(rpm) => format!("{rpm}: record not found"),
+            Self::NoYaml => "target pkg upgrade dep yaml is empty".into(),
+            Self::Route(NoRoute::Yaml(e)) => e,
+            Self::Route(NoRoute::Duplicate(v)) => format!("version {v} has duplicate"),
+            Self::Route(NoRoute::NoStart(..)) => {
+                "Can not find the upgrade path from the current version to the target version"
+                    .into()
+            }
+            Self::Route(NoRoute::Unreachable) => return Err(ObError::panic()),
+            Self::Route(NoRoute::Deprecated(_)) => "target version is deprecated".into(),
+            Self::Missing(list) => {
+                let each: Vec<String> = list
+                    .iter()
+                    .map(|r| format!("{r}: record not found"))
+                    .collect();
+                format!("[{}]", each.join(" "))
+            }
+        })
+    }
+}
+
+/// `getTargetObUpgradeDepYaml` and `checkForAllRequiredPkgsExist` (4.2.6 and HEAD
+/// `upgrade_ob_check.go`): the target `oceanbase-ce` and its YAML, the route from the running
+/// version (a new build of the same version needs none), then every step's `oceanbase-ce`
+/// and `oceanbase-ce-libs` (a step without a build number takes any build of its version
+/// that is not deprecated). Returns R, the steps after the running version.
+fn ob_route(m: &Model, p: &Params) -> Result<usize, RouteRefusal> {
+    let build = build_number(&p.release);
+    let dist = p.release.split('.').nth(1).unwrap_or_default();
+    let Some(target) = m.find_package("oceanbase-ce", &p.version, &p.release) else {
+        let rpm = rpm_name("oceanbase-ce", &p.version, &p.release, &m.arch);
+        return Err(RouteRefusal::Target(rpm));
+    };
+    let current_build = build_number(&m.ob_release);
+    let mut steps = if m.ob_version == p.version {
+        vec![Step {
+            version: p.version.clone(),
+            release: build.to_string(),
+            barrier: false,
+            deprecated: Vec::new(),
+        }]
+    } else if target.upgrade_dep_yaml.is_empty() {
+        return Err(RouteRefusal::NoYaml);
+    } else {
+        let r = route::find(
+            m.profile,
+            &target.upgrade_dep_yaml,
+            (&m.ob_version, current_build),
+            (&p.version, build),
+        )
+        .map_err(RouteRefusal::Route)?;
+        r.into_iter().skip(1).collect()
+    };
+    if let Some(last) = steps.last_mut() {
+        last.release = build.to_string();
+    }
+    let mut missing = Vec::new();
+    for step in &steps {
+        for name in ["oceanbase-ce", "oceanbase-ce-libs"] {
+            let found = m.packages.iter().any(|pk| {
+                let mut parts = pk.release.split('.');
+                let (b, d) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+                pk.name == name
+                    && pk.version == step.version
+                    && d == dist
+                    && pk.arch == m.arch
+                    && if step.release == route::NULL {
+                        !step.deprecated.iter().any(|x| x == b)
+                    } else {
+                        b == step.release
+                    }
+            });
+            if !found {
+                let release = if step.release == route::NULL {
+                    "${release}"
+                } else {
+                    &step.release
+                };
+                missing.push(format!(
+                    "{name}-{}-{release}.{dist}.{}.rpm",
+                    step.version, m.arch
+                ));
+            }
+        }
+    }
+    if !missing.is_empty() {
+        return Err(RouteRefusal::Missing(missing));
+    }
+    Ok(steps.len())
 }
 
 /// HEAD `upgrade_ob_check.go` `preCheckForObUpgradeCheck`: identity, upgradeDir, packages
@@ -257,15 +379,8 @@ fn missing_ob_packages(m: &Model, p: &Params) -> Vec<String> {
 /// bare gorm error), python; no agent or observer status.
 fn current_ob_check(m: &mut Model, core: &mut Core, p: &Params) -> Result<usize, ObError> {
     check_target(p, true, &m.ob_full_version(), Some("4.2.0.0"))?;
-    let missing = missing_ob_packages(m, p);
-    let ce = rpm_name("oceanbase-ce", &p.version, &p.release, &m.arch);
-    if missing.contains(&ce) {
-        return Err(ObError::unexpected(&format!("{ce}: record not found")));
-    }
-    if !missing.is_empty() {
-        return Err(ObError::ob_packages_missing(&missing));
-    }
-    create_ob_dag(m, core, p, true)
+    let steps = ob_route(m, p).map_err(|r| r.current())?;
+    create_ob_dag(m, core, p, true, steps)
 }
 
 /// A 4.2.x OB upgrade or check (4.2.6 `upgrade_ob.go` `preCheckForObUpgrade`,
@@ -308,19 +423,11 @@ fn legacy_ob_upgrade(
     if compare_versions(&target, &current) != std::cmp::Ordering::Greater {
         return fail(format!("target version {target} is not greater than current version {current}. Please verify if the params have been filled out correctly"));
     }
-    let missing = missing_ob_packages(m, p);
-    let ce = rpm_name("oceanbase-ce", &p.version, &p.release, &m.arch);
-    if missing.contains(&ce) {
-        return fail(format!("{ce}: record not found"));
-    }
-    if !missing.is_empty() {
-        let each: Vec<String> = missing
-            .iter()
-            .map(|r| format!("{r}: record not found"))
-            .collect();
-        return fail(format!("[{}]", each.join(" ")));
-    }
-    create_ob_dag(m, core, p, check)
+    let steps = match ob_route(m, p) {
+        Ok(steps) => steps,
+        Err(r) => return fail(r.legacy()?),
+    };
+    create_ob_dag(m, core, p, check, steps)
 }
 
 #[cfg(test)]

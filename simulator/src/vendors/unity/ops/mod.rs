@@ -16,7 +16,7 @@ mod upload;
 pub use create::CreateSession;
 pub use faults::DomainFault;
 pub use session::SessionAction;
-pub use upload::UploadCandidate;
+pub use upload::{UploadCandidate, HEAD_BYTES};
 
 use serde_json::{json, Value};
 
