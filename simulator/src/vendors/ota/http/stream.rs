@@ -121,7 +121,9 @@ mod tests {
 
     use super::*;
     use crate::engine::VendorModel;
-    use crate::{Scenario, Sim, SimOptions};
+    use crate::kernel::clock::{Clock, WallClock};
+    use crate::kernel::Journal;
+    use crate::vendors::ota::Config;
 
     async fn bytes(r: Response) -> (Option<String>, Bytes) {
         let length = r
@@ -135,28 +137,33 @@ mod tests {
 
     #[tokio::test]
     async fn a_streamed_plan_is_the_buffered_one_byte_for_byte() {
-        let yaml = "name: t\nseed: 3\nota:\n  fleet:\n    generate:\n      - {prefix: a-, count: 2500}\n  faults: {failure_rates: [{rate: 0.1}], offline_agents: [{agent: a-0003, after: 10s}]}\n";
-        let scenario = Scenario::parse(yaml, "t").unwrap_or_else(|e| panic!("{e}"));
-        let sim = Sim::new(scenario, SimOptions::default()).unwrap_or_else(|e| panic!("{e:#}"));
+        let config: Config = serde_json::from_value(json!({
+            "fleet": {"generate": [{"prefix": "a-", "count": 2500}]},
+            "faults": {"failure_rates": [{"rate": 0.1}]}
+        }))
+        .unwrap_or_else(|e| panic!("{e}"));
+        let epoch = chrono::DateTime::parse_from_rfc3339("2026-01-15T08:00:00Z")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut core = Core::new(Clock::new(epoch), Journal::new(16), 3, WallClock::system());
+        let mut model = Model::from_config(&config, &mut core).unwrap_or_else(|e| panic!("{e}"));
         let ids: Vec<String> = (1..=2500).map(|n| format!("a-{n:04}")).collect();
         let body = json!({"name": "p", "fromVersion": "1.2.0", "toVersion": "1.3.0",
             "toRelease": "2", "agentIds": ids, "batchSize": 1000, "concurrency": 50});
-        {
-            let mut w = sim.lock();
-            let (core, model) = w.split::<Model>();
-            let created = VendorModel::apply(model, core, "create_plan", &body);
-            assert_eq!(created, Ok(()));
-        }
+        let created = VendorModel::apply(&mut model, &mut core, "create_plan", &body);
+        assert_eq!(created, Ok(()));
         // Part-way: tasks pending, running (some restarting), succeeded and failed.
-        sim.advance(25 * 60_000).unwrap_or_else(|e| panic!("{e}"));
-        let mut w = sim.lock();
-        let (core, model) = w.split::<Model>();
+        while let Some(due) = model.next_due().filter(|&d| d <= 25 * 60_000) {
+            core.clock.set(due.max(core.now()));
+            model.fire_due(&mut core);
+        }
         let p = &model.plans[0];
+        let at = (p.succeeded, p.failed, p.current_batch);
+        assert!(at.0 > 0 && at.1 > 0 && at.2 < 2, "{at:?}");
         for view in [View::Full, View::Summary { batch: Some(2) }] {
-            let Some(streamed) = plan(model, core, p, view) else {
+            let Some(streamed) = plan(&model, &core, p, view) else {
                 panic!("the plan splits around its batches")
             };
-            let buffered = wire::json(&wire::plan_out(model, core, p, view), 0);
+            let buffered = wire::json(&wire::plan_out(&model, &core, p, view), 0);
             let (length, streamed) = bytes(streamed).await;
             let (_, buffered) = bytes(buffered).await;
             assert!(streamed == buffered, "{view:?}: the bodies differ");
