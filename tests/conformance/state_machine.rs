@@ -190,7 +190,7 @@ async fn play(sim: &Conn, ops: &[Op]) -> Result<(), String> {
             match code {
                 200 => {
                     let status = json["content"]["status"].to_string();
-                    tracker.check(&model, id, &status, &step, "/content/status", &mut cov)?;
+                    tracker.check(model, id, &status, &step, "/content/status", &mut cov)?;
                 }
                 503 => {}
                 other => return Err(format!("{step}: GET session answered {other}")),
@@ -234,10 +234,10 @@ fn the_state_machine_check_catches_a_model_violation() {
     let model = upgrade_conformance::models::get("unity.session").expect("model");
     let mut t = Tracker::default();
     let mut cov = Coverage::default();
-    t.check(&model, "s", "2", "op 1", "/content/status", &mut cov)
+    t.check(model, "s", "2", "op 1", "/content/status", &mut cov)
         .expect("first");
     let e = t
-        .check(&model, "s", "1", "op 2", "/content/status", &mut cov)
+        .check(model, "s", "1", "op 2", "/content/status", &mut cov)
         .expect_err("2 -> 1 is not in the model");
     assert!(e.contains("2 (seen at step 'op 1') → 1"), "{e}");
 }

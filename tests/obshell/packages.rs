@@ -11,7 +11,7 @@ use upgrade_sim::vendors::obshell::rpm;
 use upgrade_sim::Sim;
 
 use super::{current_sim, error_of, start_agent_upgrade};
-use crate::support::obshell::{v2, v2_header, v2_with, PASSWORD, WALL};
+use crate::support::obshell::{seal, v2, v2_header, v2_with, PASSWORD, WALL};
 use crate::support::{default_sim, send, sim_from, Reply};
 
 fn spec(name: &str, version: &str, release: &str) -> rpm::Spec {
@@ -454,6 +454,135 @@ async fn legacy_words_an_expired_header_and_a_wrong_password_as_4_2_6_does() {
         (
             401,
             json!({"code": 10008, "message": "Verification failed: strconv.ParseInt: parsing \"soon\": invalid syntax"})
+        )
+    );
+}
+
+/// Every `upgrade-sim obshell-rpm` command in fixtures/obshell/rpm/README.md, rebuilt with the
+/// same builder the command runs, gives the committed file byte for byte (the builder is
+/// deterministic), so the conformance suite's upload fixtures are what the README says.
+#[test]
+fn the_committed_upload_fixtures_rebuild_byte_for_byte() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/obshell/rpm");
+    let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
+    let mut rebuilt = Vec::new();
+    for command in readme
+        .split('`')
+        .filter(|c| c.starts_with("upgrade-sim obshell-rpm "))
+    {
+        let words: Vec<&str> = command.split_whitespace().skip(2).collect();
+        let flag = |name: &str| {
+            words
+                .iter()
+                .position(|w| *w == name)
+                .and_then(|i| words.get(i + 1))
+                .copied()
+        };
+        let out = flag("--out").unwrap_or_else(|| panic!("no --out in `{command}`"));
+        let s = rpm::Spec {
+            upgrade_dep: flag("--upgrade-dep")
+                .map(|f| std::fs::read_to_string(dir.join(f)).unwrap()),
+            bare: words.contains(&"--bare"),
+            ..spec(words[0], words[1], words[2])
+        };
+        let committed = std::fs::read(dir.join(out)).unwrap_or_else(|e| panic!("{out}: {e}"));
+        assert!(
+            built(&s) == committed,
+            "{out} is not what `{command}` builds"
+        );
+        rebuilt.push(out);
+    }
+    assert_eq!(rebuilt.len(), 3, "{rebuilt:?}");
+    // The one that is no RPM: a whole 96-byte lead's worth, without the magic.
+    let text = std::fs::read(dir.join("not-an-rpm.rpm")).unwrap();
+    assert!(text.len() >= 96 && !text.starts_with(&[0xED, 0xAB, 0xEE, 0xDB]));
+}
+
+/// A committed upload fixture (fixtures/obshell/rpm/) and its `sha256sum`.
+fn rpm_fixture(name: &str) -> Vec<u8> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/obshell/rpm");
+    std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+const GOOD_RPM: &str = "oceanbase-ce-4.3.0.0-100000042024030300.el7.x86_64.rpm";
+const GOOD_SHA256: &str = "0d5539d9e5ee87bed1aa5d8204653136fc41dd83ca5262f995d9091343924121";
+
+/// HEAD's `POST /api/v1/package` as the web console sends it: the form unencrypted, no
+/// password header, `X-OCS-File-SHA256` the sealed `sum` (none: no header).
+async fn new_upload(sim: &Sim, bytes: &[u8], sum: Option<&str>) -> Reply {
+    let mut body =
+        b"--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"p.rpm\"\r\n\r\n"
+            .to_vec();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(b"\r\n--B--\r\n");
+    let mut req =
+        Request::post("/api/v1/package").header("content-type", "multipart/form-data; boundary=B");
+    if let Some(sum) = sum {
+        req = req.header("X-OCS-File-SHA256", sum);
+    }
+    send(sim, req.body(Body::from(body)).unwrap_or_default()).await
+}
+
+#[tokio::test]
+async fn head_takes_a_plain_form_upload_checked_by_the_files_sealed_sha256() {
+    let sim = current_sim("");
+    let bytes = rpm_fixture(GOOD_RPM);
+    let r = new_upload(&sim, &bytes, Some(&seal(GOOD_SHA256))).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let d = r.json()["data"].clone();
+    assert_eq!(
+        (
+            d["name"].clone(),
+            d["md5"].clone(),
+            d["chunk_count"].clone()
+        ),
+        (
+            json!("oceanbase-ce"),
+            json!("d48d87f72c177939cfec1e4ca18743a9"),
+            json!(1)
+        )
+    );
+    assert_eq!(d["upgrade_dep_yaml"], "", "ToBO leaves the YAML out");
+    assert!(
+        d.get("Md5").is_none(),
+        "bo.UpgradePkgInfo is snake case: {d}"
+    );
+    // Stored like any upload: the package list has it.
+    let list = send(&sim, v2("GET", "/api/v1/upgrade/package/info", None)).await;
+    assert_eq!(list.json()["data"]["contents"][0]["pkg_id"], d["pkg_id"]);
+
+    let mismatch = json!({"errCode": "Security.Authentication.File.Sha256Mismatch", "message": "File SHA256 mismatch"});
+    let other = rpm_fixture("obproxy-ce-4.2.3.0-3.el7.x86_64.rpm");
+    for sum in [Some(seal(GOOD_SHA256)), None] {
+        let r = new_upload(&sim, &other, sum.as_deref()).await;
+        let (status, e) = error_of(&r);
+        assert_eq!(
+            (
+                status,
+                json!({"errCode": e["errCode"], "message": e["message"]})
+            ),
+            (401, mismatch.clone())
+        );
+    }
+    let r = new_upload(&sim, &bytes, Some("AAAA")).await;
+    assert_eq!(
+        (
+            r.status.as_u16(),
+            r.json()["error"]["errCode"].clone(),
+            r.json()["error"]["message"].clone()
+        ),
+        (
+            401,
+            json!("Common.Unauthorized"),
+            json!("Unauthorized: decrypt file sha256 failed: crypto/rsa: decryption error")
+        )
+    );
+    // 4.2.6 has no such route: gin's 404, before anything else.
+    let r = new_upload(&default_sim(), &bytes, Some(&seal(GOOD_SHA256))).await;
+    assert_eq!(
+        error_of(&r),
+        (
+            400,
+            json!({"code": 1000, "message": "Bad request: 404 not found"})
         )
     );
 }

@@ -2,6 +2,7 @@
 //! by batch on virtual time, auto-pause at the failure threshold, resume, cancel, retry,
 //! domain faults, every invalid input, and the big-plan summary view.
 
+mod create_bodies;
 mod props;
 
 use axum::body::Body;

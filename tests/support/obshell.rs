@@ -47,8 +47,9 @@ fn agent() -> &'static State {
     })
 }
 
-/// Seals `plain` with the agent's key, base64 (what goes in `X-OCS-Auth` / `X-OCS-Header`).
-fn seal(plain: &str) -> String {
+/// Seals `plain` with the agent's key, base64 (what goes in `X-OCS-Auth` / `X-OCS-Header` /
+/// `X-OCS-File-SHA256`).
+pub fn seal(plain: &str) -> String {
     let key = agent()
         .key
         .as_ref()

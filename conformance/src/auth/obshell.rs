@@ -6,8 +6,11 @@
 //! `GET /api/v1/info` for `supportedAuth` first.
 //!
 //! Spoilers a case may set in `auth:` to test rejections: `password`, `uri` (sign another
-//! URI), `ts_offset` (seconds from now; default 60, negative = expired), `ts_numeric: true`
-//! (v2 with an integer ts), `header` (header name), `plain_body: true` (v2 without encrypting).
+//! URI), `ts_offset` (seconds from now; default 60, 600 for a multipart upload as the SDK's
+//! `upload_pkg`; negative = expired), `ts_numeric: true`
+//! (v2 with an integer ts), `header` (header name), `plain_body: true` (v2 without encrypting),
+//! `file_sha256: <hex>` (v2: send it RSA-sealed as `X-OCS-File-SHA256`, for HEAD's
+//! `POST /api/v1/package`).
 
 use super::{AuthSpec, Credentials, Http, Incoming, Outgoing};
 use aes::cipher::{block_padding::Pkcs7, BlockEncryptMut, KeyIvInit};
@@ -28,6 +31,9 @@ pub struct State {
 const CHUNK: usize = 53;
 /// The SDK's auth lifetime in seconds.
 const LIFETIME: i64 = 60;
+/// `upload_pkg`'s lifetime: it signs its multipart upload with `lifetime = 600` (obshell
+/// 0.0.9 `service/client_v1.py`), the only multipart request the SDK sends.
+const UPLOAD_LIFETIME: i64 = 600;
 
 pub async fn send(
     http: &Http,
@@ -77,7 +83,11 @@ pub async fn send(
                 "UPGRADE_CONFORMANCE_OBSHELL_PASSWORD",
             )
         })?;
-    let ts = chrono::Utc::now().timestamp() + spec.number("ts_offset").unwrap_or(LIFETIME);
+    let is_upload = req
+        .header("Content-Type")
+        .is_some_and(|c| c.to_ascii_lowercase().starts_with("multipart/form-data"));
+    let lifetime = if is_upload { UPLOAD_LIFETIME } else { LIFETIME };
+    let ts = chrono::Utc::now().timestamp() + spec.number("ts_offset").unwrap_or(lifetime);
     if scheme == "v1" {
         let plain = format!(
             "{{\"password\": {}, \"ts\": {ts}}}",
@@ -107,6 +117,14 @@ pub async fn send(
         let sealed = rsa_chunks(&key, header.as_bytes())?;
         let name = spec.text("header").unwrap_or_else(|| "X-OCS-Header".into());
         req.set_header(&name, B64.encode(sealed));
+        // HEAD's `POST /api/v1/package` (`VerifyFile`): the file's SHA-256 hex, sealed with the
+        // agent's key, as the web console sends it beside its unencrypted form.
+        if let Some(sum) = spec.text("file_sha256") {
+            req.set_header(
+                "X-OCS-File-SHA256",
+                B64.encode(rsa_chunks(&key, sum.as_bytes())?),
+            );
+        }
         if !req.body.is_empty() && spec.flag("plain_body") != Some(true) {
             req.body = B64
                 .encode(aes_encrypt(&aes_key, &aes_iv, &req.body))

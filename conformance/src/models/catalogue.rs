@@ -3,8 +3,14 @@
 
 use super::Model;
 
-/// Every built-in model.
-pub fn all() -> Vec<Model> {
+/// Every built-in model, built (and its trigger patterns compiled) once per process: the
+/// runner asks for them on every answer it checks.
+pub fn all() -> &'static [Model] {
+    static ALL: std::sync::LazyLock<Vec<Model>> = std::sync::LazyLock::new(build_all);
+    &ALL
+}
+
+fn build_all() -> Vec<Model> {
     vec![
         obshell_dag(),
         obshell_node(),
@@ -21,8 +27,8 @@ pub fn all() -> Vec<Model> {
 }
 
 /// The model called `name`.
-pub fn get(name: &str) -> Option<Model> {
-    all().into_iter().find(|m| m.name == name)
+pub fn get(name: &str) -> Option<&'static Model> {
+    all().iter().find(|m| m.name == name)
 }
 
 const DAG_OP: &str = r"^/api/v1/task/dag/[^/]+$";
@@ -340,8 +346,14 @@ impl Endpoint {
     }
 }
 
-/// The documented endpoints of every API (docs and vendor notes; companions from the issues).
-pub fn endpoints() -> Vec<Endpoint> {
+/// The documented endpoints of every API (docs and vendor notes; companions from the issues),
+/// listed once per process.
+pub fn endpoints() -> &'static [Endpoint] {
+    static ALL: std::sync::LazyLock<Vec<Endpoint>> = std::sync::LazyLock::new(build_endpoints);
+    &ALL
+}
+
+fn build_endpoints() -> Vec<Endpoint> {
     let e = |vendor, method, template| Endpoint {
         vendor,
         method,

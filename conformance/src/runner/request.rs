@@ -7,11 +7,21 @@ use super::{pretty, Ctx};
 use crate::auth::{self, AuthSpec, Incoming, Outgoing};
 use crate::matchers::{self, cut, select};
 use crate::report::StepResult;
-use crate::script::{Action, Step};
+use crate::script::{Action, Part, Step};
 use serde_json::Value;
+use std::path::Path;
+
+/// A request ready to send: the bytes before auth, the JSON the models read (if any), the auth
+/// to apply, and how the report shows a body that is no text (a file's bytes).
+struct Built {
+    out: Outgoing,
+    json: Option<Value>,
+    spec: AuthSpec,
+    shown: Option<String>,
+}
 
 impl Ctx<'_> {
-    fn build(&self, step: &Step) -> Result<(Outgoing, Option<Value>, AuthSpec), String> {
+    async fn build(&self, step: &Step) -> Result<Built, String> {
         let Action::Request(req) = &step.action else {
             return Err("not a request".into());
         };
@@ -37,7 +47,16 @@ impl Ctx<'_> {
             body: vec![],
         };
         let mut json = None;
-        if let Some(j) = &req.json {
+        let mut shown = None;
+        if !req.multipart.is_empty() {
+            let (content_type, bytes) = multipart(&self.target.http.client, &req.multipart).await?;
+            out.body = bytes;
+            out.set_header("Content-Type", content_type);
+            shown = Some(describe_parts(&req.multipart, out.body.len()));
+        } else if let Some(f) = &req.body_file {
+            out.body = read(f)?;
+            shown = Some(format!("({} bytes of {})", out.body.len(), f.display()));
+        } else if let Some(j) = &req.json {
             let j = self.interp(j)?;
             out.body = serde_json::to_vec(&j).map_err(|e| e.to_string())?;
             out.set_header("Content-Type", "application/json");
@@ -60,7 +79,12 @@ impl Ctx<'_> {
             },
             ..spec
         };
-        Ok((out, json, spec))
+        Ok(Built {
+            out,
+            json,
+            spec,
+            shown,
+        })
     }
 
     async fn send(
@@ -100,7 +124,12 @@ impl Ctx<'_> {
     }
 
     pub(super) async fn request_step(&mut self, step: &Step, r: &mut StepResult) {
-        let (out, json, spec) = match self.build(step) {
+        let Built {
+            out,
+            json,
+            spec,
+            shown,
+        } = match self.build(step).await {
             Ok(x) => x,
             Err(e) => {
                 r.failures.push(e);
@@ -115,12 +144,12 @@ impl Ctx<'_> {
             let (sent, resp) = match self.send(&out, json.as_ref(), &spec, step).await {
                 Ok(x) => x,
                 Err(e) => {
-                    r.sent = Some(describe_sent(&out, &out));
+                    r.sent = Some(describe_sent(&out, &out, shown.as_deref()));
                     r.failures.push(e);
                     return;
                 }
             };
-            r.sent = Some(describe_sent(&out, &sent));
+            r.sent = Some(describe_sent(&out, &sent, shown.as_deref()));
             r.got = Some(describe_got(&resp));
             let body = resp.json();
             // Kept at once, so that `diff` compares what came back even when this answer
@@ -218,6 +247,81 @@ impl Ctx<'_> {
     }
 }
 
+/// A multipart/form-data body as reqwest writes it (its random boundary in the returned
+/// Content-Type), collected into bytes so that the vendor's auth can sign or encrypt it as the
+/// vendor's client does (the obshell SDK's `upload_pkg` AES-encrypts the whole form under v2).
+/// A file part has no Content-Type unless the case gives one, as requests' `files=` sends it.
+async fn multipart(client: &reqwest::Client, parts: &[Part]) -> Result<(String, Vec<u8>), String> {
+    use http_body_util::BodyExt;
+    let mut form = reqwest::multipart::Form::new();
+    for p in parts {
+        form = match p {
+            Part::Text { name, value } => form.text(name.clone(), value.clone()),
+            Part::File {
+                name,
+                path,
+                filename,
+                content_type,
+            } => {
+                let mut part =
+                    reqwest::multipart::Part::bytes(read(path)?).file_name(filename.clone());
+                if let Some(ct) = content_type {
+                    part = part
+                        .mime_str(ct)
+                        .map_err(|e| format!("part '{name}': content_type '{ct}': {e}"))?;
+                }
+                form.part(name.clone(), part)
+            }
+        };
+    }
+    // Built, never sent: the client only renders the form and its header.
+    let mut req = client
+        .post("http://form.invalid/")
+        .multipart(form)
+        .build()
+        .map_err(|e| format!("multipart: {e}"))?;
+    let content_type = req
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .ok_or("multipart: reqwest wrote no Content-Type")?
+        .to_string();
+    let body = match req.body_mut().take() {
+        Some(b) => b
+            .collect()
+            .await
+            .map_err(|e| format!("multipart: {e}"))?
+            .to_bytes()
+            .to_vec(),
+        None => Vec::new(),
+    };
+    Ok((content_type, body))
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The report's view of a multipart body: each part, not the file's bytes.
+fn describe_parts(parts: &[Part], total: usize) -> String {
+    let mut s = format!("(multipart/form-data, {total} bytes)");
+    for p in parts {
+        match p {
+            Part::Text { name, value } => s.push_str(&format!("\n{name}: {}", cut(value, 200))),
+            Part::File {
+                name,
+                path,
+                filename,
+                ..
+            } => s.push_str(&format!(
+                "\n{name}: file {} as filename \"{filename}\"",
+                path.display()
+            )),
+        }
+    }
+    s
+}
+
 fn enc(s: &str) -> String {
     const SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
         .remove(b'_')
@@ -244,7 +348,7 @@ const SECRET_HEADERS: [&str; 6] = [
     "cookie",
 ];
 
-fn describe_sent(plain: &Outgoing, sent: &Outgoing) -> String {
+fn describe_sent(plain: &Outgoing, sent: &Outgoing, shown: Option<&str>) -> String {
     let mut s = format!("{} {}", sent.method, sent.target);
     for (k, v) in &sent.headers {
         let v = if SECRET_HEADERS.contains(&k.to_ascii_lowercase().as_str()) {
@@ -260,10 +364,11 @@ fn describe_sent(plain: &Outgoing, sent: &Outgoing) -> String {
         s.push_str(&format!("\n{k}: {v}"));
     }
     if !plain.body.is_empty() {
-        s.push_str(&format!(
-            "\n\n{}",
-            cut(&String::from_utf8_lossy(&plain.body), 1500)
-        ));
+        let body = match shown {
+            Some(text) => text.to_string(),
+            None => cut(&String::from_utf8_lossy(&plain.body), 1500),
+        };
+        s.push_str(&format!("\n\n{body}"));
         if plain.body != sent.body {
             s.push_str("\n(sent encrypted by the vendor's auth)");
         }
@@ -301,13 +406,106 @@ mod tests {
         };
         req.set_header("Authorization", "Bearer sim-token");
         req.set_header("X-Auth-Token", "tok");
-        let shown = describe_sent(&req, &req);
+        let shown = describe_sent(&req, &req, None);
         assert!(
             !shown.contains("sim-token") && !shown.contains("tok\n"),
             "{shown}"
         );
         assert!(
             shown.contains("Authorization: Bearer … (9 chars hidden)"),
+            "{shown}"
+        );
+    }
+
+    fn fixture(name: &str) -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../fixtures/obshell/rpm")
+            .join(name)
+    }
+
+    #[tokio::test]
+    async fn a_file_part_is_sent_as_pythons_requests_sends_files() {
+        let path = fixture("obshell-4.1.0.0-1.el7.x86_64.rpm");
+        let bytes = std::fs::read(&path).unwrap();
+        let parts = [Part::File {
+            name: "file".into(),
+            path,
+            filename: "obshell-4.1.0.0-1.el7.x86_64.rpm".into(),
+            content_type: None,
+        }];
+        let (ct, body) = multipart(&reqwest::Client::new(), &parts).await.unwrap();
+        let boundary = ct
+            .strip_prefix("multipart/form-data; boundary=")
+            .unwrap_or_else(|| panic!("{ct}"));
+        // requests' encode_files for {'file': (name, f)}: no Content-Type on the part.
+        let mut want = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; \
+             filename=\"obshell-4.1.0.0-1.el7.x86_64.rpm\"\r\n\r\n"
+        )
+        .into_bytes();
+        want.extend_from_slice(&bytes);
+        want.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        assert_eq!(body, want, "{}", String::from_utf8_lossy(&body));
+    }
+
+    #[tokio::test]
+    async fn a_text_part_and_a_content_type_go_in_order() {
+        let parts = [
+            Part::Text {
+                name: "note".into(),
+                value: "hi".into(),
+            },
+            Part::File {
+                name: "file".into(),
+                path: fixture("not-an-rpm.rpm"),
+                filename: "p.rpm".into(),
+                content_type: Some("application/x-rpm".into()),
+            },
+        ];
+        let (_, body) = multipart(&reqwest::Client::new(), &parts).await.unwrap();
+        let text = String::from_utf8_lossy(&body);
+        let note = text
+            .find("name=\"note\"\r\n\r\nhi\r\n")
+            .unwrap_or(usize::MAX);
+        let file = text
+            .find("name=\"file\"; filename=\"p.rpm\"\r\nContent-Type: application/x-rpm\r\n")
+            .unwrap_or(usize::MAX);
+        assert!(note < file && file != usize::MAX, "{text}");
+    }
+
+    #[tokio::test]
+    async fn a_bad_content_type_is_an_error_naming_the_part() {
+        let parts = [Part::File {
+            name: "file".into(),
+            path: fixture("not-an-rpm.rpm"),
+            filename: "p.rpm".into(),
+            content_type: Some("not a mime".into()),
+        }];
+        let e = multipart(&reqwest::Client::new(), &parts)
+            .await
+            .unwrap_err();
+        assert!(e.contains("part 'file'"), "{e}");
+    }
+
+    #[test]
+    fn the_evidence_names_the_uploaded_file_not_its_bytes() {
+        let parts = [Part::File {
+            name: "file".into(),
+            path: "fixtures/x.rpm".into(),
+            filename: "x.rpm".into(),
+            content_type: None,
+        }];
+        let req = Outgoing {
+            method: "POST".into(),
+            target: "/api/v1/upgrade/package".into(),
+            body: vec![0xED, 0xAB, 0xEE, 0xDB],
+            ..Outgoing::default()
+        };
+        let shown = describe_sent(&req, &req, Some(&describe_parts(&parts, 4)));
+        assert!(
+            shown.ends_with(
+                "(multipart/form-data, 4 bytes)\nfile: file fixtures/x.rpm as filename \"x.rpm\""
+            ),
             "{shown}"
         );
     }

@@ -143,9 +143,9 @@ impl Tracker {
             let id = format!("{entity}{suffix}");
             let value = parts.join("/");
             if let Some(dir) = &t.monotonic {
-                self.monotonic(&model, &id, &value, dir, step, &fill(first, &subst))?;
+                self.monotonic(model, &id, &value, dir, step, &fill(first, &subst))?;
             } else {
-                self.check(&model, &id, &value, step, &fill(first, &subst), cov)?;
+                self.check(model, &id, &value, step, &fill(first, &subst), cov)?;
             }
         }
         Ok(())

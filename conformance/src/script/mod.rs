@@ -94,8 +94,31 @@ struct RawRequest {
     json: Option<Value>,
     #[serde(default)]
     body: Option<String>,
+    /// A multipart/form-data body, its parts in order (conformance/README.md).
+    #[serde(default)]
+    multipart: Option<Vec<RawPart>>,
+    /// A raw body: the bytes of this file, relative to the case file.
+    #[serde(default)]
+    body_file: Option<String>,
     #[serde(default)]
     auth: Option<Value>,
+}
+
+/// One part of a multipart/form-data body: a file (relative to the case file; `filename`
+/// defaults to its base name, as Python's requests sends it) or a text field.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Part")]
+struct RawPart {
+    name: String,
+    #[serde(default)]
+    file: Option<String>,
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    filename: Option<String>,
+    #[serde(default)]
+    content_type: Option<String>,
 }
 
 /// What the answer must show: status, headers, body, text, JSON pointers to matchers, a snapshot.
@@ -214,7 +237,27 @@ pub struct Request {
     pub headers: IndexMap<String, String>,
     pub json: Option<Value>,
     pub body: Option<String>,
+    /// A multipart/form-data body (empty: none).
+    pub multipart: Vec<Part>,
+    /// A raw body read from this file when the request is built.
+    pub body_file: Option<PathBuf>,
     pub auth: Option<AuthSpec>,
+}
+
+/// One part of a multipart body.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Part {
+    /// A file part: its bytes are read from `path` when the request is built.
+    File {
+        name: String,
+        path: PathBuf,
+        filename: String,
+        content_type: Option<String>,
+    },
+    Text {
+        name: String,
+        value: String,
+    },
 }
 
 #[derive(Debug, Clone, Default)]
@@ -510,9 +553,34 @@ fn step(rs: RawStep, dir: &Path) -> Result<Step, String> {
         if !r.path.starts_with('/') && !r.path.starts_with("${") {
             return Err(format!("request.path '{}' must start with '/'", r.path));
         }
-        if r.json.is_some() && r.body.is_some() {
-            return Err("request has both `json` and `body`; give one".into());
+        let bodies = [
+            r.json.is_some(),
+            r.body.is_some(),
+            r.multipart.is_some(),
+            r.body_file.is_some(),
+        ];
+        if bodies.iter().filter(|b| **b).count() > 1 {
+            return Err(
+                "request has more than one of `json`, `body`, `multipart` and `body_file`; \
+                 give one"
+                    .into(),
+            );
         }
+        let multipart = match r.multipart {
+            Some(parts) if parts.is_empty() => {
+                return Err("request.multipart needs at least one part".into())
+            }
+            Some(parts) => parts
+                .into_iter()
+                .enumerate()
+                .map(|(i, p)| part(p, dir).map_err(|e| format!("request.multipart[{i}]: {e}")))
+                .collect::<Result<Vec<_>, _>>()?,
+            None => Vec::new(),
+        };
+        let body_file = match &r.body_file {
+            Some(f) => Some(case_file(f, dir).map_err(|e| format!("request.body_file: {e}"))?),
+            None => None,
+        };
         let auth = match &r.auth {
             Some(v) => Some(AuthSpec::parse(v).map_err(|e| format!("request.auth: {e}"))?),
             None => None,
@@ -524,6 +592,8 @@ fn step(rs: RawStep, dir: &Path) -> Result<Step, String> {
             headers: r.headers,
             json: r.json,
             body: r.body,
+            multipart,
+            body_file,
             auth,
         }))
     } else if let Some(s) = rs.sim {
@@ -676,6 +746,51 @@ fn step(rs: RawStep, dir: &Path) -> Result<Step, String> {
     })
 }
 
+/// A part, its file checked to be there (so that `validate` catches a wrong path).
+fn part(p: RawPart, dir: &Path) -> Result<Part, String> {
+    match (p.file, p.text) {
+        (Some(f), None) => {
+            let path = case_file(&f, dir)?;
+            let filename = match p.filename {
+                Some(n) => n,
+                None => path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+            };
+            Ok(Part::File {
+                name: p.name,
+                path,
+                filename,
+                content_type: p.content_type,
+            })
+        }
+        (None, Some(value)) => {
+            if p.filename.is_some() || p.content_type.is_some() {
+                return Err("`filename` and `content_type` belong to a `file` part".into());
+            }
+            Ok(Part::Text {
+                name: p.name,
+                value,
+            })
+        }
+        _ => Err(format!(
+            "part '{}' has exactly one of `file` or `text`",
+            p.name
+        )),
+    }
+}
+
+/// A file named relative to the case file's directory, which must be a readable file.
+fn case_file(f: &str, dir: &Path) -> Result<PathBuf, String> {
+    let path = dir.join(f);
+    match std::fs::metadata(&path) {
+        Ok(m) if m.is_file() => Ok(path),
+        Ok(_) => Err(format!("{} is not a file", path.display())),
+        Err(e) => Err(format!("{}: {e}", path.display())),
+    }
+}
+
 fn sim_action(v: &Value, dir: &Path) -> Result<SimAction, String> {
     let bad = || {
         "sim is one of `reset`, `run_until_idle`, `{advance: 30s}`, `{scenario: <yaml or file>}`"
@@ -742,5 +857,76 @@ mod tests {
             "cases:\n  - name: a\n    steps:\n      - name: tick\n        sim: {advance: 5m}\n";
         let e = parse(text, Path::new("x.yaml")).unwrap_err();
         assert!(e.contains("requires: [simulator]"), "{e}");
+    }
+
+    fn case_path() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("suites/obshell/x.yaml")
+    }
+
+    fn one_request(request: &str) -> Result<Request, String> {
+        let text = format!(
+            "cases:\n  - name: a\n    steps:\n      - name: up\n        request: {request}\n"
+        );
+        let cases = parse(&text, &case_path())?;
+        match &cases[0].steps[0].action {
+            Action::Request(r) => Ok((**r).clone()),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_file_part_is_found_next_to_the_case_file_and_named_by_its_base_name() {
+        let r = one_request(
+            "{method: POST, path: /u, multipart: [{name: file, file: ../../../fixtures/obshell/rpm/not-an-rpm.rpm}]}",
+        )
+        .unwrap();
+        let dir = case_path().parent().unwrap().to_path_buf();
+        assert_eq!(
+            r.multipart,
+            vec![Part::File {
+                name: "file".into(),
+                path: dir.join("../../../fixtures/obshell/rpm/not-an-rpm.rpm"),
+                filename: "not-an-rpm.rpm".into(),
+                content_type: None,
+            }]
+        );
+        let r = one_request(
+            "{method: POST, path: /u, body_file: ../../../fixtures/obshell/rpm/not-an-rpm.rpm}",
+        )
+        .unwrap();
+        assert!(r.body_file.is_some_and(|p| p.is_file()));
+    }
+
+    #[test]
+    fn a_missing_file_is_a_load_time_error_naming_the_step() {
+        let e =
+            one_request("{method: POST, path: /u, multipart: [{name: file, file: nowhere.rpm}]}")
+                .unwrap_err();
+        assert!(
+            e.contains("step 1 'up'")
+                && e.contains("request.multipart[0]")
+                && e.contains("nowhere.rpm"),
+            "{e}"
+        );
+        let e = one_request("{method: POST, path: /u, body_file: nowhere.bin}").unwrap_err();
+        assert!(
+            e.contains("request.body_file") && e.contains("nowhere.bin"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_request_has_one_body_and_a_part_one_source() {
+        let e = one_request("{method: POST, path: /u, json: {}, multipart: [{name: a, text: b}]}")
+            .unwrap_err();
+        assert!(e.contains("more than one of"), "{e}");
+        let e = one_request("{method: POST, path: /u, multipart: [{name: a}]}").unwrap_err();
+        assert!(e.contains("exactly one of `file` or `text`"), "{e}");
+        let e =
+            one_request("{method: POST, path: /u, multipart: [{name: a, text: b, filename: c}]}")
+                .unwrap_err();
+        assert!(e.contains("belong to a `file` part"), "{e}");
+        let e = one_request("{method: POST, path: /u, multipart: []}").unwrap_err();
+        assert!(e.contains("at least one part"), "{e}");
     }
 }

@@ -64,6 +64,15 @@ fn rsa_decrypt(raw: &[u8]) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
+/// HEAD `secure.Decrypt`: "" stays "" (no error); else base64, then RSA block by block.
+pub fn decrypt_text(value: &str) -> Result<String, String> {
+    if value.is_empty() {
+        return Ok(String::new());
+    }
+    let plain = rsa_decrypt(&b64(value)?)?;
+    Ok(String::from_utf8_lossy(&plain).into_owned())
+}
+
 fn b64(text: &str) -> Result<Vec<u8>, String> {
     base64::engine::general_purpose::STANDARD
         .decode(text.trim())
@@ -187,26 +196,40 @@ pub struct Decrypted {
 }
 
 impl Decrypted {
-    /// Decrypts what `raw` carries: the v2 header (and with it the body), else on a protected
-    /// route the v1 header.
-    pub fn ahead(raw: &Raw, protect: bool) -> Self {
+    /// Decrypts what `raw` carries: the v2 header (and with it the body, if the route's
+    /// `BodyDecrypt` runs), else on a protected route the v1 header.
+    pub fn ahead(raw: &Raw, stages: Stages) -> Self {
         let body = raw.body.as_deref().unwrap_or_default();
         if let Some(h) = v2_header(&raw.headers) {
             return Self {
-                v2: Some(decode_v2_with_body(h, body)),
+                v2: Some(decode_v2_with_body(h, body, stages.decrypt_body)),
                 v1: None,
             };
         }
         Self {
             v2: None,
-            v1: v1_header(&raw.headers).filter(|_| protect).map(decode_v1),
+            v1: v1_header(&raw.headers)
+                .filter(|_| stages.protect)
+                .map(decode_v1),
         }
     }
 }
 
-fn decode_v2_with_body(value: &str, body: &[u8]) -> V2 {
+/// Which auth stages a route runs.
+#[derive(Debug, Clone, Copy)]
+pub struct Stages {
+    /// Verify: a credential is required.
+    pub protect: bool,
+    /// The answer carries the trace id PreHandlers draws (else an empty one, as
+    /// `/api/v1/status`).
+    pub traced: bool,
+    /// BodyDecrypt (HEAD skips it on `/api/v1/package`).
+    pub decrypt_body: bool,
+}
+
+fn decode_v2_with_body(value: &str, body: &[u8], decrypt_body: bool) -> V2 {
     let header = decode_v2(value)?;
-    let plain = (!body.is_empty()).then(|| aes_decrypt(&header.keys, body));
+    let plain = (decrypt_body && !body.is_empty()).then(|| aes_decrypt(&header.keys, body));
     Ok((header, plain))
 }
 
@@ -225,14 +248,14 @@ pub struct Authed {
 }
 
 /// The auth stages of one request (HeaderDecrypt, BodyDecrypt, PreHandlers, and on a
-/// protected route Verify), under the world's lock; a failure is the answer. `traced`: the
-/// answer carries the trace id PreHandlers draws (else an empty one, as `/api/v1/status`).
+/// protected route Verify; the ones `stages` names), under the world's lock; a failure is the
+/// answer.
 pub fn authenticate(
     core: &mut Core,
     m: &Model,
     raw: &Raw,
     decrypted: Decrypted,
-    (protect, traced): (bool, bool),
+    stages: Stages,
 ) -> Result<Authed, Response> {
     let bytes = match &raw.body {
         Ok(b) => b,
@@ -245,11 +268,12 @@ pub fn authenticate(
         headers: &raw.headers,
         body: bytes,
         uri: &raw.uri,
-        protect,
+        protect: stages.protect,
+        decrypt_body: stages.decrypt_body,
     };
     match check(request, decrypted, m, core.wall.now().timestamp()) {
         Ok(body) => Ok(Authed {
-            stamp: if traced {
+            stamp: if stages.traced {
                 Stamp::new(core, &raw.headers)
             } else {
                 Stamp::untraced_after_pre_handlers(core, &raw.headers)
@@ -273,16 +297,19 @@ struct Request<'a> {
     body: &'a [u8],
     uri: &'a str,
     protect: bool,
+    decrypt_body: bool,
 }
 
-/// Decrypts (using what was decrypted ahead) and (if `protect`) verifies; returns the
-/// plaintext body.
+/// Decrypts (using what was decrypted ahead; the body only if `decrypt_body`: HEAD's
+/// `BodyDecrypt` skips `/api/v1/package`) and (if `protect`) verifies; returns the plaintext
+/// body.
 fn check(req: Request<'_>, ahead: Decrypted, m: &Model, now_s: i64) -> Result<Vec<u8>, ObError> {
     let Request {
         headers,
         body,
         uri,
         protect,
+        decrypt_body,
     } = req;
     let v2 = m.auth.contains(&AuthVersion::V2);
     let v1 = m.auth.contains(&AuthVersion::V1);
@@ -290,7 +317,9 @@ fn check(req: Request<'_>, ahead: Decrypted, m: &Model, now_s: i64) -> Result<Ve
     let agent_header = v2 && headers.contains_key(&AGENT_HEADER);
     let v2_header = if v2 { v2_header(headers) } else { None };
     let cred = if let Some(h) = v2_header {
-        let decoded = ahead.v2.unwrap_or_else(|| decode_v2_with_body(h, body));
+        let decoded = ahead
+            .v2
+            .unwrap_or_else(|| decode_v2_with_body(h, body, decrypt_body));
         let (header, decrypted) = decoded.map_err(|e| ObError::decrypt_failed(&e))?;
         let plain = decrypted.transpose()?;
         (Credential::V2(header), plain)

@@ -254,6 +254,32 @@ impl ObError {
         )
     }
 
+    /// HEAD `api/common/middleware.go` `VerifyFile` (only on `POST /api/v1/package`): the
+    /// decrypted `X-OCS-File-SHA256` is not the file's SHA-256 (an absent header decrypts to
+    /// ""), `Occur(ErrSecurityAuthenticationFileSha256Mismatch)`.
+    pub fn file_sha256_mismatch() -> Self {
+        let msg = "File SHA256 mismatch".to_string();
+        Self::new(
+            (
+                401,
+                "Security.Authentication.File.Sha256Mismatch",
+                Some(10008),
+                msg.clone(),
+            ),
+            (401, 10008, msg),
+        )
+    }
+
+    /// HEAD `VerifyFile`: `WrapRetain(ErrCommonUnauthorized, Wrap(err, "decrypt file sha256
+    /// failed"))` of the RSA or base64 error.
+    pub fn file_sha256_undecryptable(err: &str) -> Self {
+        Self::unauthorized(
+            "Common.Unauthorized",
+            format!("decrypt file sha256 failed: {err}"),
+            err,
+        )
+    }
+
     pub fn uri_mismatch() -> Self {
         Self::unauthorized(
             "Security.Authentication.Header.UriMismatch",

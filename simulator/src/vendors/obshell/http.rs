@@ -60,6 +60,9 @@ enum Access {
     Public,
     /// Public, and served before PreHandlers: the envelope has an empty trace id.
     Untraced,
+    /// HEAD's `pkg` group (`POST /api/v1/package`): no `Verify`, a v2 header still decrypted,
+    /// the body left as sent (`BodyDecrypt` skips the route); `VerifyFile` runs in the operation.
+    PlainFile,
 }
 
 /// The one request path: authenticate, parse, apply and render under one lock.
@@ -71,16 +74,20 @@ fn serve(
     id: &str,
     query: Option<&str>,
 ) -> Response {
+    let stages = auth::Stages {
+        protect: access == Access::Protected,
+        traced: access != Access::Untraced,
+        decrypt_body: access != Access::PlainFile,
+    };
     // RSA and AES need no world: done here, they run on every core at once.
-    let decrypted = auth::Decrypted::ahead(&raw, access == Access::Protected);
+    let decrypted = auth::Decrypted::ahead(&raw, stages);
     ex.run(|w| {
         let (core, m) = w.split::<Model>();
         if endpoint.only_current() && m.profile == Profile::Legacy {
             let stamp = Stamp::new(core, &raw.headers);
             return ObError::route_not_found().render(m.profile, &stamp);
         }
-        let modes = (access == Access::Protected, access != Access::Untraced);
-        let authed = match auth::authenticate(core, m, &raw, decrypted, modes) {
+        let authed = match auth::authenticate(core, m, &raw, decrypted, stages) {
             Ok(a) => a,
             Err(refused) => return refused,
         };
@@ -90,6 +97,10 @@ fn serve(
             query,
             body: &authed.body,
             content_type: raw.headers.get(header::CONTENT_TYPE),
+            file_sha256: raw
+                .headers
+                .get("x-ocs-file-sha256")
+                .and_then(|v| v.to_str().ok()),
         };
         match Operation::parse(endpoint, m, input).and_then(|op| op.apply(m, core)) {
             Ok(data) => stamp.ok(data),
@@ -158,6 +169,10 @@ pub fn routes() -> Router<Sim> {
         .route(
             "/api/v1/upgrade/package",
             route(post(at!(P, Endpoint::Upload))),
+        )
+        .route(
+            "/api/v1/package",
+            route(post(at!(Access::PlainFile, Endpoint::NewUpload))),
         )
         // gin's DELETE tree has only `/package/:id`, so `DELETE /package/info` is that route.
         .route(

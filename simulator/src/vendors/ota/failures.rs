@@ -16,7 +16,7 @@ impl Model {
         let Some((p, t)) = self.running_task(agent) else {
             return false;
         };
-        self.plans[p].tasks[t].failure = Some(failure);
+        Arc::make_mut(&mut self.plans[p].tasks)[t].failure = Some(failure);
         self.finish_task(core, p, t);
         self.pump(core, p);
         true
@@ -25,13 +25,13 @@ impl Model {
     /// Takes an agent offline now; its running update fails.
     pub fn agent_offline(&mut self, core: &mut Core, agent: usize) {
         if !self.fail_running(core, agent, Failure::WentOffline) {
-            self.agents[agent].online = false;
+            Arc::make_mut(&mut self.agents)[agent].online = false;
         }
         self.agent_fault(core, agent, json!({"offline": true}));
     }
 
     pub fn agent_online(&mut self, core: &mut Core, agent: usize) {
-        self.agents[agent].online = true;
+        Arc::make_mut(&mut self.agents)[agent].online = true;
         self.agent_fault(core, agent, json!({"online": true}));
     }
 
@@ -44,9 +44,10 @@ impl Model {
     pub fn fail_agent(&mut self, core: &mut Core, agent: usize, error: Option<&str>) {
         let message: Arc<str> = Arc::from(error.unwrap_or(self.settings().error.as_str()));
         if !self.fail_running(core, agent, Failure::Injected(message.clone())) {
-            let a = &mut self.agents[agent];
-            a.forced_failures += 1;
-            a.forced_error = Some(message);
+            let a = &mut Arc::make_mut(&mut self.agents)[agent];
+            let faults = a.faults_mut();
+            faults.forced_failures += 1;
+            faults.forced_error = Some(message);
         }
     }
 
@@ -57,6 +58,6 @@ impl Model {
         after: Millis,
         back: Option<Millis>,
     ) {
-        self.agents[agent].offline_fault = Some((after, back));
+        Arc::make_mut(&mut self.agents)[agent].faults_mut().offline = Some((after, back));
     }
 }

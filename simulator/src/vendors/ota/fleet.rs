@@ -3,6 +3,7 @@
 //! the same in every run), the failures and outages the section plans for them. Every
 //! mistake is an [`Invalid`] naming its scenario path.
 
+use std::fmt::Write;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
@@ -42,11 +43,22 @@ fn uuid_or_derived(
 }
 
 /// What the fleet's agents share: interned version, release and component strings (a
-/// fleet of 100,000 holds each once) and one uuid per component name.
+/// fleet of 100,000 holds each once), one uuid per component name, and a scratch string for
+/// the keys uuids are derived from (no allocation per key).
 #[derive(Default)]
 struct Shared {
     strings: IndexMap<Arc<str>, Arc<str>>,
     components: IndexMap<String, u128>,
+    key: String,
+}
+
+/// `key` cleared and written with `parts`.
+fn write_key<'a>(key: &'a mut String, parts: &[&str]) -> &'a str {
+    key.clear();
+    for p in parts {
+        key.push_str(p);
+    }
+    key
 }
 
 impl Shared {
@@ -60,22 +72,29 @@ impl Shared {
     }
 
     fn component_uuid(&mut self, core: &Core, name: &str) -> u128 {
-        *self
-            .components
-            .entry(name.to_string())
-            .or_insert_with(|| derived_uuid(core, &format!("ota/component/{name}")))
+        if let Some(&u) = self.components.get(name) {
+            return u;
+        }
+        let u = derived_uuid(core, &format!("ota/component/{name}"));
+        self.components.insert(name.to_string(), u);
+        u
+    }
+
+    /// The uuid derived from `prefix` and `name` ("ota/node/" and the node's name).
+    fn derived(&mut self, core: &Core, prefix: &str, name: &str) -> u128 {
+        derived_uuid(core, write_key(&mut self.key, &[prefix, name]))
     }
 
     /// An online agent, unclaimed, with no fault planned.
     fn agent(
         &mut self,
         core: &Core,
-        id: String,
+        id: Arc<str>,
         (version, release, component): (&str, &str, &str),
         (node_uuid, lca_uuid): (u128, u128),
     ) -> Agent {
         Agent {
-            instance_uuid: derived_uuid(core, &format!("ota/instance/{id}")),
+            instance_uuid: self.derived(core, "ota/instance/", &id),
             id,
             version: self.intern(version),
             release: self.intern(release),
@@ -85,9 +104,7 @@ impl Shared {
             lca_uuid,
             online: true,
             claim: None,
-            forced_failures: 0,
-            forced_error: None,
-            offline_fault: None,
+            faults: None,
         }
     }
 }
@@ -97,6 +114,13 @@ impl Model {
         let settings = config.settings()?;
         let mut model = Model::default();
         let mut shared = Shared::default();
+        // Every agent at once: no growing (and copying) of the fleet and its index.
+        let total = config.fleet.agents.len()
+            + (config.fleet.generate.iter())
+                .map(|g| g.count.min(1_000_000))
+                .sum::<usize>();
+        model.agent_index.reserve(total);
+        Arc::make_mut(&mut model.agents).reserve(total);
         for (i, a) in config.fleet.agents.iter().enumerate() {
             let path = format!("ota.fleet.agents[{i}]");
             if a.id.trim().is_empty() || a.id.contains(',') {
@@ -115,7 +139,7 @@ impl Model {
             let lca_uuid = uuid("lca", a.lca_uuid.as_ref())?;
             let mut agent = shared.agent(
                 core,
-                a.id.clone(),
+                Arc::from(a.id.as_str()),
                 (&a.version, &a.release, &a.component),
                 (node_uuid, lca_uuid),
             );
@@ -138,23 +162,26 @@ impl Model {
             }
             let last = gen.start + gen.count.saturating_sub(1);
             let digits = gen.digits.unwrap_or_else(|| last.to_string().len().max(4));
+            let mut node = String::new();
             for n in 0..gen.count {
                 let id = format!("{}{:0digits$}", gen.prefix, gen.start + n);
-                let node = format!("{}node-{}", gen.prefix, n / gen.agents_per_node);
+                node.clear();
+                let _ = write!(node, "{}node-{}", gen.prefix, n / gen.agents_per_node);
                 let uuids = (
-                    derived_uuid(core, &format!("ota/node/{node}")),
-                    derived_uuid(core, &format!("ota/lca/{node}")),
+                    shared.derived(core, "ota/node/", &node),
+                    shared.derived(core, "ota/lca/", &node),
                 );
                 let names = (&*gen.version, &*gen.release, &*gen.component);
-                let agent = shared.agent(core, id, names, uuids);
+                let agent = shared.agent(core, Arc::from(id), names, uuids);
                 model.add_agent(agent, &format!("{path}.prefix"))?;
             }
         }
         for (i, f) in config.faults.failing_agents.iter().enumerate() {
             let path = format!("ota.faults.failing_agents[{i}].agent");
             let a = model.agent_named(&path, &f.agent)?;
-            a.forced_failures = f.times;
-            a.forced_error = f.error.as_deref().map(Arc::from);
+            let faults = a.faults_mut();
+            faults.forced_failures = f.times;
+            faults.forced_error = f.error.as_deref().map(Arc::from);
         }
         for (i, f) in config.faults.offline_agents.iter().enumerate() {
             let base = format!("ota.faults.offline_agents[{i}]");
@@ -167,7 +194,7 @@ impl Model {
                 None => None,
             };
             let a = model.agent_named(&format!("{base}.agent"), &f.agent)?;
-            a.offline_fault = Some((after, back));
+            a.faults_mut().offline = Some((after, back));
         }
         model.settings = Some(settings);
         Ok(model)
@@ -182,13 +209,13 @@ impl Model {
         }
         let n = self.agents.len() as u32;
         self.agent_index.insert(agent.id.clone(), n);
-        self.agents.push(agent);
+        Arc::make_mut(&mut self.agents).push(agent);
         Ok(())
     }
 
     fn agent_named(&mut self, path: &str, id: &str) -> Result<&mut Agent, Invalid> {
         match self.agent_index.get(id) {
-            Some(&n) => Ok(&mut self.agents[n as usize]),
+            Some(&n) => Ok(&mut Arc::make_mut(&mut self.agents)[n as usize]),
             None => Err(Invalid::new(path, &format!("no agent '{id}' in ota.fleet"))),
         }
     }

@@ -4,10 +4,12 @@
 //! batches and tasks a call touches move by their own tables.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use rand::Rng;
 use serde_json::json;
 
+use super::body::AgentIds;
 use super::error::ApiError;
 use super::model::Model;
 use super::plan::{Batch, Plan, Task, VENDOR};
@@ -20,19 +22,26 @@ impl Model {
     /// The fleet indexes of `ids`: every one known, none twice, each on `from_version`, none
     /// in another active plan.
     fn members(&self, req: &PlanRequest) -> Result<Vec<u32>, ApiError> {
-        let mut seen = HashSet::with_capacity(req.agent_ids.len());
+        // Seen: a bit per fleet agent, and the unknown ids (few) by name.
+        let mut seen = vec![false; self.agents.len()];
+        let mut seen_unknown = HashSet::new();
         let mut members = Vec::with_capacity(req.agent_ids.len());
         let mut unknown = Vec::new();
-        for id in &req.agent_ids {
-            if !seen.insert(id.as_str()) {
+        for id in req.agent_ids.iter() {
+            let n = self.agent_index.get(id).copied();
+            let again = match n {
+                Some(n) => std::mem::replace(&mut seen[n as usize], true),
+                None => !seen_unknown.insert(id),
+            };
+            if again {
                 return Err(ApiError::invalid(
                     "agentIds",
                     format!("agentIds lists agent '{id}' more than once"),
                 ));
             }
-            match self.agent_index.get(id) {
-                Some(&n) => members.push(n),
-                None => unknown.push(id.as_str()),
+            match n {
+                Some(n) => members.push(n),
+                None => unknown.push(id),
             }
         }
         if !unknown.is_empty() {
@@ -123,6 +132,10 @@ impl Model {
             start = end;
         }
         let now = core.now();
+        let to_names = (
+            Arc::from(req.to_version.as_str()),
+            Arc::from(req.to_release.as_str()),
+        );
         let plan = Plan {
             id: id.clone(),
             ordinal,
@@ -131,6 +144,7 @@ impl Model {
             to_version: req.to_version,
             from_release: self.agents[members[0] as usize].release.to_string(),
             to_release: req.to_release,
+            to_names,
             batch_size,
             concurrency: t.concurrency.unwrap_or(s.concurrency),
             failure_threshold: t.failure_threshold.unwrap_or(s.failure_threshold),
@@ -146,13 +160,18 @@ impl Model {
             completed_at: None,
             source_plan: source,
             error: None,
-            tasks: members.iter().map(|&agent| Task::pending(agent)).collect(),
+            tasks: members
+                .iter()
+                .map(|&agent| Task::pending(agent))
+                .collect::<Vec<_>>()
+                .into(),
             batches,
             succeeded: 0,
             failed: 0,
         };
         for (t, &agent) in members.iter().enumerate() {
-            self.agents[agent as usize].claim = Some((ordinal as u32, t as u32));
+            Arc::make_mut(&mut self.agents)[agent as usize].claim =
+                Some((ordinal as u32, t as u32));
         }
         core.event(
             VENDOR,
@@ -182,11 +201,11 @@ impl Model {
     ) -> Result<usize, ApiError> {
         let p = &self.plans[plan];
         p.state.admit(&p.id, PlanOp::Retry)?;
-        let failed: Vec<String> = p
+        let failed: AgentIds = p
             .tasks
             .iter()
             .filter(|t| t.state == TaskState::Failed)
-            .map(|t| self.agents[t.agent as usize].id.clone())
+            .map(|t| &*self.agents[t.agent as usize].id)
             .collect();
         if failed.is_empty() {
             return Err(ApiError::conflict(format!(
@@ -272,7 +291,7 @@ impl Model {
                 let abandon = task.state == TaskState::Pending
                     || (task.state == TaskState::Running && task.ends_at.is_none());
                 if abandon {
-                    let agent = &mut self.agents[task.agent as usize];
+                    let agent = &mut Arc::make_mut(&mut self.agents)[task.agent as usize];
                     p.step_task(core, (b, t), &agent.id, TaskOp::Cancel, json!({}));
                     agent.claim = None;
                     let batch = &mut p.batches[b];

@@ -13,8 +13,9 @@
 //! - the domain: [`Model`] (model.rs) and its plans (plan.rs), split by concern into fleet.rs,
 //!   lifecycle.rs, scheduler.rs, failures.rs and snapshot.rs;
 //! - state.rs: the plan, batch and task state tables; config.rs: the scenario section;
-//!   request.rs: reading a create or retry body.
+//!   request.rs: reading a create or retry body (body.rs reads a create body in one pass).
 
+mod body;
 pub mod config;
 pub mod error;
 mod failures;

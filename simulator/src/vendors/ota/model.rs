@@ -21,7 +21,8 @@ use crate::kernel::{Core, Millis, TimerQueue};
 /// One managed agent (one runtime component instance on a node, owned by an LCA).
 #[derive(Debug, Clone)]
 pub struct Agent {
-    pub id: String,
+    /// The same string as its key in [`Model::agent_index`].
+    pub id: Arc<str>,
     pub version: Arc<str>,
     pub release: Arc<str>,
     pub component: Arc<str>,
@@ -32,19 +33,35 @@ pub struct Agent {
     pub online: bool,
     /// The pending or running task that holds this agent: (plan, task).
     pub claim: Option<(u32, u32)>,
+    /// The domain faults planned for it (most agents have none: one pointer, null).
+    pub faults: Option<Box<AgentFaults>>,
+}
+
+/// What the scenario or the timeline planned to go wrong for one agent.
+#[derive(Debug, Clone, Default)]
+pub struct AgentFaults {
     /// Injected failures left (faults.failing_agents, or the fail_agent action).
     pub forced_failures: u32,
     pub forced_error: Option<Arc<str>>,
     /// Goes offline this long into its next update; comes back after the second value.
-    pub offline_fault: Option<(Millis, Option<Millis>)>,
+    pub offline: Option<(Millis, Option<Millis>)>,
+}
+
+impl Agent {
+    /// Its planned faults, made empty if it had none.
+    pub fn faults_mut(&mut self) -> &mut AgentFaults {
+        self.faults.get_or_insert_with(Box::default)
+    }
 }
 
 /// The vendor's state.
 #[derive(Debug, Default)]
 pub struct Model {
     pub settings: Option<Settings>,
-    pub agents: Vec<Agent>,
-    pub agent_index: IndexMap<String, u32>,
+    /// Shared with the large answers being written (copied only if the fleet changes while
+    /// one is still being sent: `Arc::make_mut`).
+    pub agents: Arc<Vec<Agent>>,
+    pub agent_index: IndexMap<Arc<str>, u32>,
     pub plans: Vec<Plan>,
     pub plan_index: IndexMap<String, usize>,
     pub(super) timers: TimerQueue<Timer>,

@@ -109,6 +109,8 @@ pub struct Plan {
     pub to_version: String,
     pub from_release: String,
     pub to_release: String,
+    /// `to_version` and `to_release` once, for every agent the plan upgrades to share.
+    pub to_names: (Arc<str>, Arc<str>),
     pub batch_size: u64,
     pub concurrency: u64,
     pub failure_threshold: f64,
@@ -124,7 +126,8 @@ pub struct Plan {
     pub completed_at: Option<Millis>,
     pub source_plan: Option<String>,
     pub error: Option<String>,
-    pub tasks: Vec<Task>,
+    /// Shared with the large answers being written, as the fleet is.
+    pub tasks: Arc<Vec<Task>>,
     pub batches: Vec<Batch>,
     pub succeeded: usize,
     pub failed: usize,
@@ -171,7 +174,7 @@ impl Plan {
         let path = format!("plan/{}/batch/{b}/task/{agent}", self.id);
         step(
             core,
-            &mut At::new(path, &mut self.tasks[t].state),
+            &mut At::new(path, &mut Arc::make_mut(&mut self.tasks)[t].state),
             op,
             detail,
         );

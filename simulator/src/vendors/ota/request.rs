@@ -6,6 +6,7 @@
 
 use serde_json::{Map, Value};
 
+use super::body::{AgentIds, Body, Document};
 use super::error::ApiError;
 use crate::kernel::clock::parse_duration;
 use crate::kernel::Millis;
@@ -17,7 +18,7 @@ pub struct PlanRequest {
     pub from_version: String,
     pub to_version: String,
     pub to_release: String,
-    pub agent_ids: Vec<String>,
+    pub agent_ids: AgentIds,
     pub tunables: Tunables,
 }
 
@@ -39,10 +40,7 @@ pub fn object(body: &[u8], empty_ok: bool) -> Result<Map<String, Value>, ApiErro
         if empty_ok {
             return Ok(Map::new());
         }
-        return Err(ApiError::invalid(
-            "body",
-            "the request body is empty; send a JSON object with name, fromVersion, toVersion, toRelease and agentIds",
-        ));
+        return Err(empty());
     }
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(m)) => Ok(m),
@@ -60,7 +58,33 @@ pub fn object(body: &[u8], empty_ok: bool) -> Result<Map<String, Value>, ApiErro
     }
 }
 
-fn kind(v: &Value) -> &'static str {
+fn empty() -> ApiError {
+    ApiError::invalid(
+        "body",
+        "the request body is empty; send a JSON object with name, fromVersion, toVersion, toRelease and agentIds",
+    )
+}
+
+/// Reads a create body in one pass (body.rs): the same answers as [`object`] with
+/// `empty_ok` false, without a `Value` tree for `agentIds`.
+pub fn create_body(body: &[u8]) -> Result<Body, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(empty());
+    }
+    match serde_json::from_slice::<Document>(body) {
+        Ok(Document::Object(b)) => Ok(b),
+        Ok(Document::Other(k)) => Err(ApiError::invalid(
+            "body",
+            format!("the request body must be a JSON object, not {k}"),
+        )),
+        Err(e) => Err(ApiError::invalid(
+            "body",
+            format!("the request body is not valid JSON: {e}"),
+        )),
+    }
+}
+
+pub(super) fn kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -127,7 +151,7 @@ fn optional_number(m: &Map<String, Value>, field: &str) -> Result<Option<f64>, A
     }
 }
 
-fn shown(v: &Value) -> String {
+pub(super) fn shown(v: &Value) -> String {
     let text = v.to_string();
     if text.chars().count() > 40 {
         let cut: String = text.chars().take(40).collect();
@@ -157,44 +181,10 @@ fn optional_count(m: &Map<String, Value>, field: &str) -> Result<Option<u64>, Ap
     }
 }
 
-/// `agentIds`: a list of strings, or one comma-separated string (the doc's example).
-fn agent_ids(m: &Map<String, Value>) -> Result<Vec<String>, ApiError> {
+/// `agentIds`, as body.rs read it: a list of strings, or one comma-separated string.
+fn agent_ids(ids: Result<AgentIds, String>) -> Result<AgentIds, ApiError> {
     const F: &str = "agentIds";
-    let ids: Vec<String> = match m.get(F) {
-        None | Some(Value::Null) => return Err(ApiError::invalid(F, "agentIds is required")),
-        Some(Value::String(s)) => s
-            .split(',')
-            .map(|p| p.trim().to_string())
-            .filter(|p| !p.is_empty())
-            .collect(),
-        Some(Value::Array(items)) => {
-            let mut out = Vec::with_capacity(items.len());
-            for (i, item) in items.iter().enumerate() {
-                match item {
-                    Value::String(s) if !s.trim().is_empty() => out.push(s.trim().to_string()),
-                    other => {
-                        return Err(ApiError::invalid(
-                            F,
-                            format!(
-                                "agentIds[{i}] must be a non-empty agent id string, not {}",
-                                shown(other)
-                            ),
-                        ))
-                    }
-                }
-            }
-            out
-        }
-        Some(other) => {
-            return Err(ApiError::invalid(
-                F,
-                format!(
-                    "agentIds must be a list of agent ids or a comma-separated string, not {}",
-                    kind(other)
-                ),
-            ))
-        }
-    };
+    let ids = ids.map_err(|m| ApiError::invalid(F, m))?;
     if ids.is_empty() {
         return Err(ApiError::invalid(
             F,
@@ -275,15 +265,17 @@ pub fn tunables(m: &Map<String, Value>, placeholders: &[String]) -> Result<Tunab
 }
 
 /// Reads a create body.
-pub fn plan_request(
-    m: &Map<String, Value>,
-    placeholders: &[String],
-) -> Result<PlanRequest, ApiError> {
+pub fn plan_request(body: Body, placeholders: &[String]) -> Result<PlanRequest, ApiError> {
+    let Body {
+        fields: m,
+        agent_ids: ids,
+    } = body;
+    let m = &m;
     let name = required_string(m, "name")?;
     let from_version = required_string(m, "fromVersion")?;
     let to_version = required_string(m, "toVersion")?;
     let to_release = required_string(m, "toRelease")?;
-    let agent_ids = agent_ids(m)?;
+    let agent_ids = agent_ids(ids)?;
     let tunables = tunables(m, placeholders)?;
     Ok(PlanRequest {
         name,

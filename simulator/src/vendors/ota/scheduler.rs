@@ -102,8 +102,8 @@ impl Model {
         let now = core.now();
         let p = &mut self.plans[plan];
         let hung = p.batches[b].hung;
-        let task = &mut p.tasks[t];
-        let agent = &mut self.agents[task.agent as usize];
+        let task = &mut Arc::make_mut(&mut p.tasks)[t];
+        let agent = &mut Arc::make_mut(&mut self.agents)[task.agent as usize];
         // Everything random about this task comes from its own stream: (plan, agent).
         let mut rng = core.rng(&format!("ota/{}/{}", p.id, agent.id));
         task.lifecycle = Some(rng.random());
@@ -113,16 +113,16 @@ impl Model {
         if !agent.online {
             failure = Some(Failure::OfflineAtStart);
             duration = 0;
-        } else if agent.forced_failures > 0 {
-            agent.forced_failures -= 1;
+        } else if let Some(f) = agent.faults.as_mut().filter(|f| f.forced_failures > 0) {
+            f.forced_failures -= 1;
             failure = Some(Failure::Injected(
-                agent.forced_error.clone().unwrap_or(default_error),
+                f.forced_error.clone().unwrap_or(default_error),
             ));
         } else if roll < rate {
             failure = Some(Failure::Injected(default_error));
         }
         if failure.is_none() || matches!(failure, Some(Failure::Injected(_))) {
-            if let Some((after, _)) = agent.offline_fault {
+            if let Some((after, _)) = agent.faults.as_ref().and_then(|f| f.offline) {
                 if after < duration {
                     duration = after;
                     failure = Some(Failure::WentOffline);
@@ -166,12 +166,12 @@ impl Model {
         }
         let b = p.batch_of(t);
         let agent_n = p.tasks[t].agent;
-        let agent = &mut self.agents[agent_n as usize];
+        let agent = &mut Arc::make_mut(&mut self.agents)[agent_n as usize];
         agent.claim = None;
         p.batches[b].running -= 1;
         let Some(failure) = p.tasks[t].failure.clone() else {
-            agent.version = Arc::from(p.to_version.as_str());
-            agent.release = Arc::from(p.to_release.as_str());
+            agent.version = p.to_names.0.clone();
+            agent.release = p.to_names.1.clone();
             let detail = json!({"version": p.to_version, "release": p.to_release});
             p.step_task(core, (b, t), &agent.id, TaskOp::Succeed, detail);
             p.batches[b].succeeded += 1;
@@ -181,13 +181,14 @@ impl Model {
         let message = failure.message();
         if failure == Failure::WentOffline {
             agent.online = false;
-            let back = agent.offline_fault.take().and_then(|(_, back)| back);
+            let planned = agent.faults.as_mut().and_then(|f| f.offline.take());
+            let back = planned.and_then(|(_, back)| back);
             if let Some(back) = back {
                 self.timers
                     .schedule(core.now() + back, Timer::AgentBack { agent: agent_n });
             }
         }
-        let detail = json!({"agent": agent.id, "error": message});
+        let detail = json!({"agent": &*agent.id, "error": message});
         p.step_task(core, (b, t), &agent.id, TaskOp::Fail, detail);
         p.batches[b].failed += 1;
         p.failed += 1;

@@ -34,7 +34,7 @@ impl Model {
             count(&mut by_status, status.to_string());
             if listed {
                 items.insert(
-                    a.id.clone(),
+                    a.id.to_string(),
                     json!({"version": &*a.version, "release": &*a.release, "runtimeStatus": status,
                            "planId": a.claim.map(|(p, _)| self.plans[p as usize].id.clone())}),
                 );
@@ -62,7 +62,7 @@ impl Model {
             .iter()
             .filter(|t| t.state == TaskState::Failed)
             .take(SNAPSHOT_FAILED)
-            .map(|t| self.agents[t.agent as usize].id.as_str())
+            .map(|t| &*self.agents[t.agent as usize].id)
             .collect();
         let batches: Vec<Value> = p
             .batches

@@ -28,6 +28,13 @@ macro_rules! state_machine {
         }
 
         impl $state {
+            /// The wire name.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $name,)*
+                }
+            }
+
             /// The state a wire name names.
             pub fn parse(s: &str) -> Option<Self> {
                 match s {
@@ -39,9 +46,7 @@ macro_rules! state_machine {
 
         impl fmt::Display for $state {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(match self {
-                    $(Self::$variant => $name,)*
-                })
+                f.write_str(self.as_str())
             }
         }
     };

@@ -16,7 +16,7 @@ use super::error::ObError;
 use super::gin;
 use super::model::Model;
 use crate::kernel::Core;
-pub use package::Upload;
+pub use package::{NewUpload, Upload};
 pub use task::{TaskOp, Which};
 pub use upgrade::{Target, Upgrade};
 
@@ -31,6 +31,8 @@ pub enum Endpoint {
     /// `POST /{agent,ob}/upgrade` and their `/check` (the flag).
     Upgrade(Target, bool),
     Upload,
+    /// HEAD `POST /api/v1/package` (`newPkgUploadHandler`).
+    NewUpload,
     /// HEAD `GET /upgrade/package/info`.
     PackageInfo,
     /// HEAD `DELETE /upgrade/package/{id}`.
@@ -52,6 +54,7 @@ impl Endpoint {
         matches!(
             self,
             Self::OperateNode
+                | Self::NewUpload
                 | Self::PackageInfo
                 | Self::DeletePackage
                 | Self::SubTaskLogs
@@ -77,6 +80,8 @@ pub struct Input<'a> {
     pub query: Option<&'a str>,
     pub body: &'a [u8],
     pub content_type: Option<&'a HeaderValue>,
+    /// `X-OCS-File-SHA256` (HEAD's `VerifyFile`).
+    pub file_sha256: Option<&'a str>,
 }
 
 /// Everything a client can ask of the agent.
@@ -89,6 +94,7 @@ pub enum Operation {
     Secret,
     Upgrade(Upgrade),
     Upload(Upload),
+    NewUpload(NewUpload),
     PackageInfo,
     DeletePackage(String),
     Task(TaskOp),
@@ -110,6 +116,10 @@ impl Operation {
                 Upgrade::parse(target, check, input.body).map(Self::Upgrade)
             }
             Endpoint::Upload => Ok(Self::Upload(Upload::parse(input.body, input.content_type))),
+            Endpoint::NewUpload => Ok(Self::NewUpload(NewUpload {
+                upload: Upload::parse(input.body, input.content_type),
+                file_sha256: input.file_sha256.unwrap_or_default().to_string(),
+            })),
             Endpoint::PackageInfo => Ok(Self::PackageInfo),
             Endpoint::DeletePackage => Ok(Self::DeletePackage(input.id.to_string())),
             Endpoint::SubTaskLogs => {
@@ -196,6 +206,7 @@ impl Operation {
                 Some(super::dto::dag(m, core, &m.dags[d], false, true))
             }
             Self::Upload(u) => Some(u.apply(m, core)?),
+            Self::NewUpload(u) => Some(u.apply(m, core)?),
             Self::PackageInfo => Some(package::info(m, core)),
             Self::DeletePackage(id) => {
                 package::delete(m, id)?;

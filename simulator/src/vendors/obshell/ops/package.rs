@@ -102,6 +102,57 @@ fn record(p: &Package, build: &str, dist: &str) -> Map<String, Value> {
     o
 }
 
+/// A row as HEAD's `bo.UpgradePkgInfo` (snake case; `ToBO` leaves the YAML out).
+fn bo(p: &Package, gmt_modify: Value) -> Value {
+    let mut parts = p.release.split('.');
+    let mut o = Map::new();
+    o.insert("pkg_id".into(), p.pkg_id.into());
+    o.insert("name".into(), p.name.clone().into());
+    o.insert("version".into(), p.version.clone().into());
+    o.insert("release_distribution".into(), p.release.clone().into());
+    let build = parts.next().unwrap_or_default();
+    o.insert(
+        "distribution".into(),
+        parts.next().unwrap_or_default().into(),
+    );
+    o.insert("release".into(), build.into());
+    o.insert("architecture".into(), p.arch.clone().into());
+    o.insert("size".into(), p.size.into());
+    o.insert("payload_size".into(), p.payload_size.into());
+    o.insert("chunk_count".into(), p.chunk_count.into());
+    o.insert("md5".into(), p.md5.clone().into());
+    o.insert("upgrade_dep_yaml".into(), "".into());
+    o.insert("gmt_modify".into(), gmt_modify);
+    Value::Object(o)
+}
+
+/// HEAD `POST /api/v1/package` (`api/agent_route.go`: the `pkg` group, `VerifyFile` and no
+/// `Verify`; `api/obcluster_handler.go` `newPkgUploadHandler`): the body is not encrypted;
+/// `VerifyFile` reads the `file` field, decrypts `X-OCS-File-SHA256` with the agent's key and
+/// compares it with the file's SHA-256 (hex); then the upload as `POST /upgrade/package`,
+/// answered through `ToBO`.
+#[derive(Debug, Clone)]
+pub struct NewUpload {
+    pub upload: Upload,
+    /// The header as sent ("" when absent).
+    pub file_sha256: String,
+}
+
+impl NewUpload {
+    pub fn apply(&self, m: &mut Model, core: &mut Core) -> Result<Value, ObError> {
+        use sha2::Digest;
+        let bytes = self.upload.file.as_ref().map_err(form_file)?;
+        let accept = super::super::auth::decrypt_text(&self.file_sha256)
+            .map_err(|e| ObError::file_sha256_undecryptable(&e))?;
+        if accept != hex::encode(sha2::Sha256::digest(bytes)) {
+            return Err(ObError::file_sha256_mismatch());
+        }
+        self.upload.apply(m, core)?;
+        let stored = m.packages.last().ok_or_else(ObError::panic)?;
+        Ok(bo(stored, GO_ZERO_TIME.into()))
+    }
+}
+
 /// HEAD `GetAllUpgradePkgInfos`: newest first, one per `name-version-release.arch`, as
 /// `bo.UpgradePkgInfo` (snake case; `ToBO` leaves the YAML out).
 pub fn info(m: &Model, core: &Core) -> Value {
@@ -113,26 +164,7 @@ pub fn info(m: &Model, core: &Core) -> Value {
             continue;
         }
         seen.push(key);
-        let mut parts = p.release.split('.');
-        let mut o = Map::new();
-        o.insert("pkg_id".into(), p.pkg_id.into());
-        o.insert("name".into(), p.name.clone().into());
-        o.insert("version".into(), p.version.clone().into());
-        o.insert("release_distribution".into(), p.release.clone().into());
-        let build = parts.next().unwrap_or_default();
-        o.insert(
-            "distribution".into(),
-            parts.next().unwrap_or_default().into(),
-        );
-        o.insert("release".into(), build.into());
-        o.insert("architecture".into(), p.arch.clone().into());
-        o.insert("size".into(), p.size.into());
-        o.insert("payload_size".into(), p.payload_size.into());
-        o.insert("chunk_count".into(), p.chunk_count.into());
-        o.insert("md5".into(), p.md5.clone().into());
-        o.insert("upgrade_dep_yaml".into(), "".into());
-        o.insert("gmt_modify".into(), time_at(core, p.uploaded_at).into());
-        out.push(Value::Object(o));
+        out.push(bo(p, time_at(core, p.uploaded_at).into()));
     }
     serde_json::json!({ "contents": out })
 }

@@ -2,8 +2,7 @@
 //! runtimeStatus; paging) and GET /api/v1/lifecycle/agents/{id}.
 
 use axum::extract::RawQuery;
-use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::response::Response;
 
 use super::super::error::ApiError;
 use super::auth::Bearer;
@@ -31,7 +30,7 @@ pub async fn list(ex: Exchange, bearer: Bearer, RawQuery(q): RawQuery) -> Respon
         }
         let matching = model.agents_matching(core, version, release, status);
         let page = paging.page(&matching, |n| wire::agent_out(model, core, n));
-        Ok(Json(page).into_response())
+        Ok(wire::json(&page, 512 * page.items.len() + 64))
     })
 }
 
@@ -40,6 +39,6 @@ pub async fn get_one(ex: Exchange, bearer: Bearer, path: PathId) -> Response {
         bearer.user(model)?;
         let id = plan_id(path)?;
         let n = model.find_agent(&id)?;
-        Ok(Json(wire::agent_out(model, core, n)).into_response())
+        Ok(wire::json(&wire::agent_out(model, core, n), 512))
     })
 }

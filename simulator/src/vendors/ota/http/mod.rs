@@ -1,12 +1,14 @@
 //! The service on the wire: routes, the Bearer check, the handlers and what they render
 //! (wire.rs). A handler parses its input outside the lock (path, query, the token, the body),
 //! then [`run`]s once on the world: authenticate, build the operation, apply it, render, all at
-//! one virtual instant, journalled by the engine's [`Exchange`].
+//! one virtual instant, journalled by the engine's [`Exchange`]. A large plan is sent batch by
+//! batch from a snapshot taken then (stream.rs).
 
 mod agents;
 mod auth;
 mod plans;
 mod query;
+mod stream;
 pub mod wire;
 
 use axum::extract::DefaultBodyLimit;

@@ -12,10 +12,12 @@ use serde_json::{Map, Value};
 use super::super::error::ApiError;
 use super::super::model::Model;
 use super::super::ops::{Control, CreatePlan, Op, RetryPlan};
+use super::super::request;
 use super::super::state::{PlanOp, PlanState};
 use super::auth::Bearer;
-use super::query::{body_object, plan_id, PathId, Query};
+use super::query::{body_bytes, body_object, plan_id, PathId, Query};
 use super::run;
+use super::stream;
 use super::wire::{self, View};
 use crate::engine::Exchange;
 use crate::kernel::Core;
@@ -23,17 +25,17 @@ use crate::kernel::Core;
 /// An operation endpoint: checks the token, reads the plan id (if the route has one) and the
 /// body, builds the operation with `build`, applies it and answers the plan it created or
 /// acted on, in its default view.
-fn operate(
+fn operate<B>(
     ex: Exchange,
     bearer: Bearer,
     path: Option<PathId>,
-    body: Result<Map<String, Value>, ApiError>,
-    build: impl FnOnce(&Model, &str, &Map<String, Value>, String) -> Result<Op, ApiError>,
+    body: Result<B, ApiError>,
+    build: impl FnOnce(&Model, &str, B, String) -> Result<Op, ApiError>,
 ) -> Response {
     run(ex, |core, model| {
         let user = bearer.user(model)?;
         let id = path.map(plan_id).transpose()?.unwrap_or_default();
-        let op = build(model, &id, &body?, user)?;
+        let op = build(model, &id, body?, user)?;
         let Some(p) = op.apply(model, core)? else {
             unreachable!("every plan endpoint's operation answers a plan")
         };
@@ -43,7 +45,14 @@ fn operate(
 }
 
 fn render(model: &Model, core: &Core, plan: usize, view: View) -> Response {
-    Json(wire::plan_out(model, core, &model.plans[plan], view)).into_response()
+    let p = &model.plans[plan];
+    let size = wire::size_hint(p, view);
+    if size > wire::STREAMED {
+        if let Some(streamed) = stream::plan(model, core, p, view) {
+            return streamed;
+        }
+    }
+    wire::json(&wire::plan_out(model, core, p, view), size)
 }
 
 /// POST /api/v1/lifecycle/upgrade-plans
@@ -52,7 +61,7 @@ pub async fn create(ex: Exchange, bearer: Bearer, body: Result<Bytes, BytesRejec
         ex,
         bearer,
         None,
-        body_object(body, false),
+        body_bytes(body).and_then(|b| request::create_body(&b)),
         |model, _, body, user| CreatePlan::from_http(model, body, user).map(Op::Create),
     )
 }
@@ -158,7 +167,7 @@ fn control(
     op: PlanOp,
 ) -> Response {
     operate(ex, bearer, Some(path), body, |model, id, body, _| {
-        Control::from_http(model, id, op, body).map(Op::Control)
+        Control::from_http(model, id, op, &body).map(Op::Control)
     })
 }
 
@@ -175,6 +184,6 @@ pub async fn retry(
         bearer,
         Some(path),
         body_object(body, true),
-        |model, id, body, user| RetryPlan::from_http(model, id, body, user).map(Op::Retry),
+        |model, id, body, user| RetryPlan::from_http(model, id, &body, user).map(Op::Retry),
     )
 }

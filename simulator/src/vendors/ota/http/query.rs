@@ -88,7 +88,12 @@ pub fn body_object(
     body: Result<Bytes, BytesRejection>,
     empty_ok: bool,
 ) -> Result<Map<String, Value>, ApiError> {
-    let body = body.map_err(|e| {
+    request::object(&body_bytes(body)?, empty_ok)
+}
+
+/// A request body's bytes, or the 400 (or 413) saying why they could not be read.
+pub fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+    body.map_err(|e| {
         let status = e.status();
         ApiError::new(
             if status.is_client_error() {
@@ -99,8 +104,7 @@ pub fn body_object(
             format!("cannot read the request body: {e}"),
         )
         .with_field("body")
-    })?;
-    request::object(&body, empty_ok)
+    })
 }
 
 /// The `{id}` of a path, as axum extracted it (or refused to).

@@ -1,12 +1,24 @@
 //! What the service sends: plans, batches, tasks and agents in its camelCase, keys in the
 //! documented order, times as UTC `2026-01-15T08:00:00Z`, unset values as null. Big plans are
 //! answered in summary view (see [`View`] and docs/ota.md, "Big plans").
+//!
+//! The types are written straight to bytes by serde: uuids as [`Hex`] (formatted into the
+//! output, no string per uuid), a batch's agent ids and tasks as lazy sequences read from the
+//! model while the body is written ([`AgentIdsOut`], [`TasksOut`]), so a plan over 100,000
+//! agents is rendered without a value per task. Their schemas (the OpenAPI document) are the
+//! ones of the plain types they write, named with `schemars(with = ...)`.
 
+use std::fmt;
+
+use axum::http::header::CONTENT_TYPE;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use chrono::{SecondsFormat, Utc};
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
+use super::super::error::ApiError;
 use super::super::model::{Agent, Model};
-use super::super::plan::Plan;
+use super::super::plan::{Batch, Plan, Task};
 use super::super::state::TaskState;
 use crate::kernel::{Core, Millis};
 
@@ -18,8 +30,71 @@ pub fn ts(core: &Core, at: Millis) -> String {
         .to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-pub fn hex(u: u128) -> String {
-    format!("{u:032x}")
+/// A uuid as the service writes it: 32 lower-case hex digits.
+#[derive(Debug, Clone, Copy)]
+pub struct Hex(pub u128);
+
+impl fmt::Display for Hex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:032x}", self.0)
+    }
+}
+
+impl Serialize for Hex {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// A lifecycle task's id: `task-` and 8 hex digits.
+#[derive(Debug, Clone, Copy)]
+pub struct LifecycleId(u32);
+
+impl Serialize for LifecycleId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&format_args!("task-{:08x}", self.0))
+    }
+}
+
+/// Counts what is written.
+struct Count(usize);
+
+impl std::io::Write for Count {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0 += b.len();
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Above this many bytes a body is measured first, so that its one buffer is exactly its size
+/// (growing a 40 MB buffer by doubling would hold 32 and 64 MB at once).
+const MEASURED: usize = 1 << 20;
+
+/// Above this many bytes a plan is streamed batch by batch (stream.rs).
+pub const STREAMED: usize = 4 << 20;
+
+/// `value` as a JSON body (`application/json`, as axum's `Json` answers), written into one
+/// buffer; `size_hint` is about how big it will be.
+pub fn json<T: Serialize>(value: &T, size_hint: usize) -> Response {
+    let size = if size_hint > MEASURED {
+        let mut n = Count(0);
+        let _ = serde_json::to_writer(&mut n, value);
+        n.0
+    } else {
+        size_hint.max(128)
+    };
+    let mut buf = Vec::with_capacity(size);
+    match serde_json::to_writer(&mut buf, value) {
+        Ok(()) => ([(CONTENT_TYPE, "application/json")], buf).into_response(),
+        Err(e) => ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("could not render the answer: {e}"),
+        )
+        .into_response(),
+    }
 }
 
 /// How much of a plan's task list to show.
@@ -34,19 +109,24 @@ pub enum View {
 
 #[derive(Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct TaskOut {
-    component_uuid: String,
-    component_instance_uuid: String,
+pub struct TaskOut<'a> {
+    #[schemars(with = "String")]
+    component_uuid: Hex,
+    #[schemars(with = "String")]
+    component_instance_uuid: Hex,
     /// Null until the task starts (the lifecycle task is created then).
-    lifecycle_task_uuid: Option<String>,
-    component_name: String,
+    #[schemars(with = "Option<String>")]
+    lifecycle_task_uuid: Option<LifecycleId>,
+    component_name: &'a str,
     task_type: &'static str,
-    status: String,
-    node_uuid: String,
-    lca_uuid: String,
+    status: &'static str,
+    #[schemars(with = "String")]
+    node_uuid: Hex,
+    #[schemars(with = "String")]
+    lca_uuid: Hex,
     runtime_status: &'static str,
-    actual_version: String,
-    actual_release: String,
+    actual_version: &'a str,
+    actual_release: &'a str,
 }
 
 #[derive(Serialize, schemars::JsonSchema)]
@@ -64,10 +144,12 @@ pub struct Counts {
 #[serde(rename_all = "camelCase")]
 pub struct BatchOut<'a> {
     batch_index: usize,
-    agent_ids: Vec<&'a str>,
-    status: String,
+    #[schemars(with = "Vec<String>")]
+    agent_ids: AgentIdsOut<'a>,
+    status: &'static str,
     failed_count: usize,
-    tasks: Vec<TaskOut>,
+    #[schemars(with = "Vec<TaskOut<'static>>")]
+    tasks: TasksOut<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     task_counts: Option<Counts>,
 }
@@ -84,7 +166,7 @@ pub struct PlanOut<'a> {
     batches: Vec<BatchOut<'a>>,
     failure_threshold: f64,
     concurrency: u64,
-    status: String,
+    status: &'static str,
     current_batch: usize,
     created_by: &'a str,
     created_at: String,
@@ -102,35 +184,118 @@ pub struct PlanOut<'a> {
     task_counts: Option<Counts>,
 }
 
-fn task_out(model: &Model, core: &Core, plan: &Plan, t: usize) -> TaskOut {
-    let task = &plan.tasks[t];
-    let a: &Agent = &model.agents[task.agent as usize];
-    let now = core.now();
-    // A task shows what its agent reports now; an agent updating for this task restarts
-    // part-way through.
-    let runtime = match model.agents[task.agent as usize].claim {
-        Some((cp, ct))
-            if cp as usize == plan.ordinal
-                && ct as usize == t
-                && task.state == TaskState::Running =>
-        {
-            model.runtime_status(task.agent as usize, now)
+/// What a batch's lists are read from: the fleet's agents and one plan's tasks, at `now`
+/// (the model's own, or a snapshot of them that a streamed answer holds).
+#[derive(Clone, Copy)]
+pub struct Tasks<'a> {
+    pub agents: &'a [Agent],
+    pub tasks: &'a [Task],
+    /// The plan's position in the model (what an agent's claim names).
+    pub ordinal: usize,
+    pub now: Millis,
+}
+
+impl<'a> Tasks<'a> {
+    pub fn of(model: &'a Model, plan: &'a Plan, now: Millis) -> Self {
+        Self {
+            agents: &model.agents,
+            tasks: &plan.tasks,
+            ordinal: plan.ordinal,
+            now,
         }
-        _ if !a.online => "offline",
-        _ => "running",
+    }
+
+    fn task_out(self, t: usize) -> TaskOut<'a> {
+        let task = &self.tasks[t];
+        let a: &Agent = &self.agents[task.agent as usize];
+        // A task shows what its agent reports now (Model::runtime_status); an agent updating
+        // for this task restarts part-way through.
+        let runtime = match a.claim {
+            _ if !a.online => "offline",
+            Some((cp, ct))
+                if cp as usize == self.ordinal
+                    && ct as usize == t
+                    && task.state == TaskState::Running =>
+            {
+                if task.ends_at.is_some() && self.now >= task.restart_at {
+                    "restarting"
+                } else {
+                    "updating"
+                }
+            }
+            _ => "running",
+        };
+        TaskOut {
+            component_uuid: Hex(a.component_uuid),
+            component_instance_uuid: Hex(a.instance_uuid),
+            lifecycle_task_uuid: task.lifecycle.map(LifecycleId),
+            component_name: &a.component,
+            task_type: "update",
+            status: task.state.as_str(),
+            node_uuid: Hex(a.node_uuid),
+            lca_uuid: Hex(a.lca_uuid),
+            runtime_status: runtime,
+            actual_version: &a.version,
+            actual_release: &a.release,
+        }
+    }
+}
+
+/// The agent ids of tasks `range` of a plan, written as a list while the body is written.
+pub struct AgentIdsOut<'a> {
+    of: Tasks<'a>,
+    range: std::ops::Range<usize>,
+}
+
+impl Serialize for AgentIdsOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let tasks = &self.of.tasks[self.range.clone()];
+        s.collect_seq(tasks.iter().map(|t| &*self.of.agents[t.agent as usize].id))
+    }
+}
+
+/// Tasks `range` of a plan as they are at `now`, written as a list while the body is written.
+pub struct TasksOut<'a> {
+    of: Tasks<'a>,
+    range: std::ops::Range<usize>,
+}
+
+impl Serialize for TasksOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.range.clone().map(|t| self.of.task_out(t)))
+    }
+}
+
+/// Batch `i` of a plan whose current batch is `current`, in `view`.
+pub fn batch_out<'a>(
+    of: Tasks<'a>,
+    current: usize,
+    i: usize,
+    b: &Batch,
+    view: View,
+) -> BatchOut<'a> {
+    let (detailed, summary) = match view {
+        View::Full => (true, false),
+        View::Summary { batch } => (i == current || batch == Some(i), true),
     };
-    TaskOut {
-        component_uuid: hex(a.component_uuid),
-        component_instance_uuid: hex(a.instance_uuid),
-        lifecycle_task_uuid: task.lifecycle.map(|l| format!("task-{l:08x}")),
-        component_name: a.component.to_string(),
-        task_type: "update",
-        status: task.state.to_string(),
-        node_uuid: hex(a.node_uuid),
-        lca_uuid: hex(a.lca_uuid),
-        runtime_status: runtime,
-        actual_version: a.version.to_string(),
-        actual_release: a.release.to_string(),
+    let range = if detailed { b.start..b.end } else { 0..0 };
+    BatchOut {
+        batch_index: i,
+        agent_ids: AgentIdsOut {
+            of,
+            range: range.clone(),
+        },
+        status: b.state.as_str(),
+        failed_count: b.failed,
+        tasks: TasksOut { of, range },
+        task_counts: summary.then(|| Counts {
+            total: b.len(),
+            pending: b.len() - (b.succeeded + b.failed + b.running + b.cancelled),
+            running: b.running,
+            succeeded: b.succeeded,
+            failed: b.failed,
+            cancelled: b.cancelled,
+        }),
     }
 }
 
@@ -152,6 +317,20 @@ fn plan_counts(plan: &Plan) -> Counts {
     c
 }
 
+/// About how many bytes `plan` takes in `view`.
+pub fn size_hint(plan: &Plan, view: View) -> usize {
+    let detailed = match view {
+        View::Full => plan.tasks.len(),
+        View::Summary { batch } => [Some(plan.current_batch), batch]
+            .iter()
+            .flatten()
+            .filter_map(|&b| plan.batches.get(b))
+            .map(|b| b.len())
+            .sum(),
+    };
+    1024 + plan.batches.len() * 200 + detailed * 420
+}
+
 /// The default view of a plan: full up to the scenario's limit, summary beyond.
 pub fn default_view(model: &Model, plan: &Plan) -> View {
     if plan.tasks.len() <= model.settings().full_view_max_tasks {
@@ -162,46 +341,21 @@ pub fn default_view(model: &Model, plan: &Plan) -> View {
 }
 
 pub fn plan_out<'a>(model: &'a Model, core: &Core, plan: &'a Plan, view: View) -> PlanOut<'a> {
-    let summary = matches!(view, View::Summary { .. });
-    let batches = plan
-        .batches
-        .iter()
-        .enumerate()
-        .map(|(i, b)| {
-            let detailed = match view {
-                View::Full => true,
-                View::Summary { batch } => i == plan.current_batch || batch == Some(i),
-            };
-            let (agent_ids, tasks) = if detailed {
-                (
-                    plan.tasks[b.start..b.end]
-                        .iter()
-                        .map(|t| model.agents[t.agent as usize].id.as_str())
-                        .collect(),
-                    (b.start..b.end)
-                        .map(|t| task_out(model, core, plan, t))
-                        .collect(),
-                )
-            } else {
-                (Vec::new(), Vec::new())
-            };
-            BatchOut {
-                batch_index: i,
-                agent_ids,
-                status: b.state.to_string(),
-                failed_count: b.failed,
-                tasks,
-                task_counts: summary.then(|| Counts {
-                    total: b.len(),
-                    pending: b.len() - (b.succeeded + b.failed + b.running + b.cancelled),
-                    running: b.running,
-                    succeeded: b.succeeded,
-                    failed: b.failed,
-                    cancelled: b.cancelled,
-                }),
-            }
-        })
+    let of = Tasks::of(model, plan, core.now());
+    let batches = (plan.batches.iter().enumerate())
+        .map(|(i, b)| batch_out(of, plan.current_batch, i, b, view))
         .collect();
+    plan_head(core, plan, view, batches)
+}
+
+/// The plan with `batches` (all of them, or none when they are streamed after).
+pub fn plan_head<'a>(
+    core: &Core,
+    plan: &'a Plan,
+    view: View,
+    batches: Vec<BatchOut<'a>>,
+) -> PlanOut<'a> {
+    let summary = matches!(view, View::Summary { .. });
     PlanOut {
         id: &plan.id,
         name: &plan.name,
@@ -212,7 +366,7 @@ pub fn plan_out<'a>(model: &'a Model, core: &Core, plan: &'a Plan, view: View) -
         batches,
         failure_threshold: plan.failure_threshold,
         concurrency: plan.concurrency,
-        status: plan.state.to_string(),
+        status: plan.state.as_str(),
         current_batch: plan.current_batch,
         created_by: &plan.created_by,
         created_at: ts(core, plan.created_at),
@@ -233,10 +387,14 @@ pub fn plan_out<'a>(model: &'a Model, core: &Core, plan: &'a Plan, view: View) -
 pub struct AgentOut<'a> {
     id: &'a str,
     component_name: &'a str,
-    component_uuid: String,
-    component_instance_uuid: String,
-    node_uuid: String,
-    lca_uuid: String,
+    #[schemars(with = "String")]
+    component_uuid: Hex,
+    #[schemars(with = "String")]
+    component_instance_uuid: Hex,
+    #[schemars(with = "String")]
+    node_uuid: Hex,
+    #[schemars(with = "String")]
+    lca_uuid: Hex,
     version: &'a str,
     release: &'a str,
     runtime_status: &'static str,
@@ -248,10 +406,10 @@ pub fn agent_out<'a>(model: &'a Model, core: &Core, n: usize) -> AgentOut<'a> {
     AgentOut {
         id: &a.id,
         component_name: &a.component,
-        component_uuid: hex(a.component_uuid),
-        component_instance_uuid: hex(a.instance_uuid),
-        node_uuid: hex(a.node_uuid),
-        lca_uuid: hex(a.lca_uuid),
+        component_uuid: Hex(a.component_uuid),
+        component_instance_uuid: Hex(a.instance_uuid),
+        node_uuid: Hex(a.node_uuid),
+        lca_uuid: Hex(a.lca_uuid),
         version: &a.version,
         release: &a.release,
         runtime_status: model.runtime_status(n, core.now()),

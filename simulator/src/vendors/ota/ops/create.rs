@@ -1,8 +1,10 @@
 //! CreateGraduatedPlan (`POST /api/v1/lifecycle/upgrade-plans`, the documented call) and the
 //! timeline's `create_plan`, whose `with:` map is the same request body.
 
-use serde_json::{Map, Value};
+use serde::Deserialize;
+use serde_json::Value;
 
+use super::super::body::{Body, Document};
 use super::super::error::ApiError;
 use super::super::model::Model;
 use super::super::request::{plan_request, PlanRequest};
@@ -17,21 +19,21 @@ pub struct CreatePlan {
 }
 
 impl CreatePlan {
-    /// From a request body, sent by the authenticated `user`.
-    pub fn from_http(
-        model: &Model,
-        body: &Map<String, Value>,
-        user: String,
-    ) -> Result<Self, ApiError> {
+    /// From a request body (read by body.rs), sent by the authenticated `user`.
+    pub fn from_http(model: &Model, body: Body, user: String) -> Result<Self, ApiError> {
         let request = plan_request(body, &model.settings().placeholder_durations)?;
         Ok(Self { request, user })
     }
 
     /// From a timeline action: the request body is its `with:` map.
     pub fn from_action(model: &Model, args: &Value) -> Result<Self, String> {
-        let body = args
-            .as_object()
-            .ok_or("create_plan takes the request body as its 'with:' map")?;
+        const NOT_A_MAP: &str = "create_plan takes the request body as its 'with:' map";
+        if !args.is_object() {
+            return Err(NOT_A_MAP.into());
+        }
+        let Ok(Document::Object(body)) = Document::deserialize(args) else {
+            return Err(NOT_A_MAP.into());
+        };
         let user = model.scenario_user();
         Self::from_http(model, body, user).map_err(|e| e.message)
     }
