@@ -17,8 +17,18 @@ const CLIENTS: usize = 16;
 const PER_CLIENT: usize = 2_500;
 const TIME_LIMIT: Duration = Duration::from_secs(20);
 
+/// The default scenario, with the agent offering v1 auth too (its default, 4.2.6's, is v2
+/// only): this bench seals its header the v1 way.
 fn default_sim() -> Sim {
-    let scenario = Scenario::embedded_default().expect("default scenario");
+    let text = upgrade_sim::scenario::DEFAULT_SCENARIO.replace(
+        "\n  version_profile: legacy\n",
+        "\n  version_profile: legacy\n  auth: [v1, v2]\n",
+    );
+    assert!(
+        text.contains("auth: [v1, v2]"),
+        "the default scenario changed"
+    );
+    let scenario = Scenario::parse(&text, "bench").expect("bench scenario");
     Sim::new(scenario, SimOptions::default()).expect("sim")
 }
 
