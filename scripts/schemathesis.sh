@@ -31,7 +31,10 @@ for v in "${vendors[@]}"; do
     cred() { curl -sf "$base/_sim/credentials" | python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
     headers=()
     case $v in
-        obshell) ;; # its document has only the public routes (info, status, secret): no credential
+        # Only the public routes (info, status, secret): every other route needs the RSA-sealed
+        # X-OCS-Header (its key and expiry sealed per request), which Schemathesis cannot make;
+        # tests/obshell/openapi.rs drives those with the signing helpers.
+        obshell) headers=(--include-path-regex '^/api/v1/(info|status|secret)$') ;;
         ota) headers=(-H "Authorization: Bearer $(cred '["ota"]["token"]')") ;;
         taurusdb) headers=(-H "X-Auth-Token: $(cred '["taurusdb"]["token"]')") ;;
         # Basic on every request; the CSRF token of the login session a first GET opens (after

@@ -698,6 +698,7 @@ fn documented_5xx(body: &Value) -> bool {
 }
 
 mod ob_info;
+mod openapi;
 mod packages;
 mod prechecks;
 mod rest_routes;

@@ -30,7 +30,7 @@ fn built(s: &rpm::Spec) -> Vec<u8> {
 }
 
 /// `POST /api/v1/upgrade/package` with `bytes` as the multipart field `file`, v2-signed.
-async fn upload(sim: &Sim, bytes: &[u8]) -> Reply {
+pub(super) fn upload_request(bytes: &[u8]) -> Request<Body> {
     let boundary = "SimBoundary";
     let mut body = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"p.rpm\"\r\nContent-Type: application/octet-stream\r\n\r\n"
@@ -46,15 +46,18 @@ async fn upload(sim: &Sim, bytes: &[u8]) -> Reply {
         [3; 32],
         Some(&body),
     );
-    let req = Request::post(uri)
+    Request::post(uri)
         .header("X-OCS-Header", h)
         .header(
             "content-type",
             format!("multipart/form-data; boundary={boundary}"),
         )
         .body(Body::from(enc.unwrap_or_default()))
-        .unwrap_or_default();
-    send(sim, req).await
+        .unwrap_or_default()
+}
+
+async fn upload(sim: &Sim, bytes: &[u8]) -> Reply {
+    send(sim, upload_request(bytes)).await
 }
 
 #[tokio::test]
@@ -499,7 +502,7 @@ fn the_committed_upload_fixtures_rebuild_byte_for_byte() {
 }
 
 /// A committed upload fixture (fixtures/obshell/rpm/) and its `sha256sum`.
-fn rpm_fixture(name: &str) -> Vec<u8> {
+pub(super) fn rpm_fixture(name: &str) -> Vec<u8> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/obshell/rpm");
     std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
@@ -508,7 +511,7 @@ const GOOD_SHA256: &str = "0d5539d9e5ee87bed1aa5d8204653136fc41dd83ca5262f995d90
 
 /// HEAD's `POST /api/v1/package` as the web console sends it: the form unencrypted, no
 /// password header, `X-OCS-File-SHA256` the sealed `sum` (none: no header).
-async fn new_upload(sim: &Sim, bytes: &[u8], sum: Option<&str>) -> Reply {
+pub(super) fn new_upload_request(bytes: &[u8], sum: Option<&str>) -> Request<Body> {
     let mut body =
         b"--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"p.rpm\"\r\n\r\n"
             .to_vec();
@@ -519,7 +522,11 @@ async fn new_upload(sim: &Sim, bytes: &[u8], sum: Option<&str>) -> Reply {
     if let Some(sum) = sum {
         req = req.header("X-OCS-File-SHA256", sum);
     }
-    send(sim, req.body(Body::from(body)).unwrap_or_default()).await
+    req.body(Body::from(body)).unwrap_or_default()
+}
+
+async fn new_upload(sim: &Sim, bytes: &[u8], sum: Option<&str>) -> Reply {
+    send(sim, new_upload_request(bytes, sum)).await
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! The task DTOs in the real key order (`task_dto.go`): DagDetailDTO, NodeDetailDTO,
 //! TaskDetailDTO, with the real `additional_data`, `nodes` and time rules.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -19,7 +20,7 @@ pub fn time(core: &Core, t: Time) -> String {
 }
 
 /// `additional_data`'s `{}` (where the real DTO carries some; `None` writes `null`).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Additional {}
 
 fn additional(present: bool) -> Option<Additional> {
@@ -28,7 +29,7 @@ fn additional(present: bool) -> Option<Additional> {
 
 /// The keys a node and a sub task open with: generic id, own id, name, state, operator,
 /// start and end time (`node_id` or `task_id`, by the type it opens).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Opening<Id> {
     id: String,
     #[serde(flatten)]
@@ -40,12 +41,12 @@ pub struct Opening<Id> {
     end_time: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct NodeId {
     node_id: u64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct TaskId {
     task_id: u64,
 }
@@ -69,7 +70,8 @@ fn opening<Id>(
 }
 
 /// DagDetailDTO, written straight to bytes by the DAG read.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(rename = "DagDetailDTO")]
 pub struct DagDto {
     id: String,
     dag_id: u64,
@@ -90,7 +92,8 @@ pub struct DagDto {
 }
 
 /// NodeDetailDTO.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(rename = "NodeDetailDTO")]
 pub struct NodeDto {
     #[serde(flatten)]
     opening: Opening<NodeId>,
@@ -100,7 +103,8 @@ pub struct NodeDto {
 }
 
 /// TaskDetailDTO.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(rename = "TaskDetailDTO")]
 pub struct TaskDto {
     #[serde(flatten)]
     opening: Opening<TaskId>,
@@ -110,7 +114,7 @@ pub struct TaskDto {
     task_logs: Option<Vec<String>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 struct Agent {
     ip: String,
     port: u16,
