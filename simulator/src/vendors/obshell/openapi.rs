@@ -209,13 +209,15 @@ struct PackageForm {
     file: String,
 }
 
-const V2: &str = "OBShell's v2 auth (HEAD `lib/http/auth`, docs/obshell.md): base64 of the \
-    RSA-PKCS#1 v1.5 sealing, under the agent's public key (`GET /api/v1/secret`), of the JSON \
-    `{\"password\", \"ts\", \"uri\", \"key\"}`: the agent password, the expiry (Unix seconds), \
-    the request's path and query, and base64 of a fresh AES-256 key followed by its IV; the body \
-    is then that key's AES-CBC ciphertext, base64.";
-const V1: &str = "OBShell's v1 auth (4.2.x): base64 of the RSA sealing of \
-    `{\"password\", \"ts\"}`; the body is sent plain.";
+const V2: &str = "OBShell's v2 auth (docs/obshell.md, Authentication; also sent as \
+    `X-OCS-Agent-Header`): base64 of the concatenated RSA-PKCS#1 v1.5 sealings, under the \
+    agent's public key (`GET /api/v1/secret`), of 53-byte chunks of the JSON \
+    `{\"auth\": password, \"ts\": expiry (Unix seconds, a string), \"uri\": the request's path \
+    and query, \"keys\": base64 of an AES-128 key and its IV}`; a non-empty body is then \
+    base64 of its AES-128-CBC ciphertext (PKCS7). Without it HEAD answers 400 \
+    `Request.Header.NotFound`; a header that fails a check, 401.";
+const V1: &str = "OBShell's v1 auth (4.2.x): base64 of the RSA-PKCS#1 v1.5 sealing of \
+    `{\"password\": password, \"ts\": expiry (an integer)}`; the body is sent plain.";
 
 /// The vendor's part of the document: every route, its auth scheme, its error envelope.
 pub fn api(g: &mut SchemaGenerator) -> Value {
