@@ -21,6 +21,7 @@ pub fn time(core: &Core, t: Time) -> String {
 
 /// `additional_data`'s `{}` (where the real DTO carries some; `None` writes `null`).
 #[derive(Debug, Serialize, JsonSchema)]
+#[schemars(rename = "AdditionalData")]
 pub struct Additional {}
 
 fn additional(present: bool) -> Option<Additional> {
@@ -115,6 +116,7 @@ pub struct TaskDto {
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
+#[schemars(rename = "ExecuteAgent")]
 struct Agent {
     ip: String,
     port: u16,

@@ -19,6 +19,7 @@ use super::dto::{DagDto, NodeDto, TaskDto};
 use super::ops::agent::{AgentInfo, AgentStatus, Secret};
 /// The keys every `lib/http/response.go` `OcsAgentResponse` opens with (`wire::envelope`).
 #[derive(JsonSchema)]
+#[schemars(rename = "OcsAgentResponseHead")]
 #[allow(dead_code)]
 struct Head {
     successful: bool,
@@ -42,6 +43,7 @@ struct Envelope<T> {
 
 /// The `error` object (`ObError::body`): 4.2.x's numeric `code`, HEAD's dotted `errCode`.
 #[derive(JsonSchema)]
+#[schemars(rename = "ObshellError")]
 #[allow(dead_code)]
 struct ApiError {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -53,6 +55,7 @@ struct ApiError {
 
 /// `OcsAgentResponse` on failure.
 #[derive(JsonSchema)]
+#[schemars(rename = "ObshellErrorEnvelope")]
 #[allow(dead_code)]
 struct ErrorEnvelope {
     #[serde(flatten)]
@@ -194,6 +197,7 @@ struct ObUpgradeParam {
 
 /// `task.DagOperator` / `task.NodeOperator`.
 #[derive(JsonSchema)]
+#[schemars(rename = "DagOperator")]
 #[allow(dead_code)]
 struct Operator {
     /// `RETRY`, `ROLLBACK`, `CANCEL` or `PASS` for a DAG; `PASS` for a node.
