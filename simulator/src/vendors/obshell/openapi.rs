@@ -220,8 +220,10 @@ const V2: &str = "OBShell's v2 auth (docs/obshell.md, Authentication; also sent 
     and query, \"keys\": base64 of an AES-128 key and its IV}`; a non-empty body is then \
     base64 of its AES-128-CBC ciphertext (PKCS7). Without it HEAD answers 400 \
     `Request.Header.NotFound`; a header that fails a check, 401.";
-const V1: &str = "OBShell's v1 auth (4.2.x): base64 of the RSA-PKCS#1 v1.5 sealing of \
-    `{\"password\": password, \"ts\": expiry (an integer)}`; the body is sent plain.";
+const V1: &str = "OBShell's v1 auth (the 4.2.2 docs' scheme): base64 of the RSA-PKCS#1 v1.5 \
+    sealing of `{\"password\": password, \"ts\": expiry (an integer)}`; the body is sent plain. \
+    Accepted only where the scenario's `auth` lists `v1` (then `GET /api/v1/info`'s \
+    `supportedAuth` offers it); 4.2.6 and HEAD offer only v2.";
 
 /// The vendor's part of the document: every route, its auth scheme, its error envelope.
 pub fn api(g: &mut SchemaGenerator) -> Value {
