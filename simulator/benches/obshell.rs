@@ -13,24 +13,11 @@ use upgrade_conformance::auth::obshell::{public_key, rsa_chunks};
 use upgrade_conformance::auth::Http;
 use upgrade_sim::{Scenario, Sim, SimOptions};
 
+mod support;
+
 const CLIENTS: usize = 16;
 const PER_CLIENT: usize = 2_500;
 const TIME_LIMIT: Duration = Duration::from_secs(20);
-
-/// The default scenario, with the agent offering v1 auth too (its default, 4.2.6's, is v2
-/// only): this bench seals its header the v1 way.
-fn default_sim() -> Sim {
-    let text = upgrade_sim::scenario::DEFAULT_SCENARIO.replace(
-        "\n  version_profile: legacy\n",
-        "\n  version_profile: legacy\n  auth: [v1, v2]\n",
-    );
-    assert!(
-        text.contains("auth: [v1, v2]"),
-        "the default scenario changed"
-    );
-    let scenario = Scenario::parse(&text, "bench").expect("bench scenario");
-    Sim::new(scenario, SimOptions::default()).expect("sim")
-}
 
 /// `X-OCS-Auth` as the SDK seals it (the harness's client pieces, not the simulator's code),
 /// with the key the agent serves at `/api/v1/secret`.
@@ -44,7 +31,7 @@ async fn auth(base: &str) -> String {
 }
 
 async fn load() {
-    let sim = default_sim();
+    let sim = support::obshell_v1_sim();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

@@ -22,9 +22,10 @@ use http_body_util::BodyExt;
 use rsa::pkcs1::DecodeRsaPrivateKey;
 use rsa::{Pkcs1v15Encrypt, RsaPrivateKey};
 use tower::ServiceExt;
-use upgrade_sim::{Scenario, Sim, SimOptions};
 
-const KEY_PEM: &str = include_str!("../../fixtures/obshell/agent-key.pem");
+mod support;
+
+const KEY_PEM: &str = include_str!("../assets/obshell-agent-key.pem");
 
 /// Runs `f` for about `budget` and returns the mean time of one call.
 fn time(budget: Duration, mut f: impl FnMut()) -> Duration {
@@ -135,17 +136,7 @@ fn main() {
     let (header, sealed) = v1_header(&key);
     crypto(&key, &sealed);
 
-    // The default scenario, with the agent offering v1 auth too (its default is v2 only).
-    let text = upgrade_sim::scenario::DEFAULT_SCENARIO.replace(
-        "\n  version_profile: legacy\n",
-        "\n  version_profile: legacy\n  auth: [v1, v2]\n",
-    );
-    assert!(
-        text.contains("auth: [v1, v2]"),
-        "the default scenario changed"
-    );
-    let scenario = Scenario::parse(&text, "bench").expect("bench scenario");
-    let sim = Sim::new(scenario, SimOptions::default()).expect("sim");
+    let sim = support::obshell_v1_sim();
     let app = upgrade_sim::router(sim.clone());
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
