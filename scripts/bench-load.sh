@@ -251,36 +251,32 @@ for spec in "${READS[@]}"; do
     done
 done
 
+# One line per read: httpmock's figure from the associative array named $1, then every other
+# server's with its ratio to httpmock's, in the printf format $2.
+summary() {
+    local -n figures="$1"
+    local format="$2" spec name mock line server label v
+    for spec in "${READS[@]}"; do
+        IFS='|' read -r name _ _ <<<"$spec"
+        if [ -n "$ONLY" ] && [ "$ONLY" != "$name" ]; then continue; fi
+        mock="${figures[$name/httpmock]}"
+        line="$(printf "%-15s httpmock $format" "$name" "$mock")"
+        for server in "${SERVERS[@]}"; do
+            label="${server%%:*}"
+            [ "$label" = httpmock ] && continue
+            v="${figures[$name/$label]}"
+            line="$line $(python3 -c "print('%s $format (%.2fx)' % ('$label', $v, $v / $mock if $mock else 0))")"
+        done
+        echo "$line"
+    done
+}
+
 echo
 echo "least server CPU time per request over $ROUNDS rounds, µs (ratio to httpmock; the figure a"
 echo "shared machine disturbs least, since it counts only the server's own work):"
-for spec in "${READS[@]}"; do
-    IFS='|' read -r name _ _ <<<"$spec"
-    if [ -n "$ONLY" ] && [ "$ONLY" != "$name" ]; then continue; fi
-    mock="${CPU[$name/httpmock]}"
-    line="$(printf '%-15s httpmock %6.1f' "$name" "$mock")"
-    for server in "${SERVERS[@]}"; do
-        label="${server%%:*}"
-        [ "$label" = httpmock ] && continue
-        v="${CPU[$name/$label]}"
-        line="$line $(python3 -c "print('%s %6.1f (%.2fx)' % ('$label', $v, $v / $mock if $mock else 0))")"
-    done
-    echo "$line"
-done
+summary CPU '%6.1f'
 echo
 echo "best of $ROUNDS rounds, req/s (ratio to httpmock):"
-for spec in "${READS[@]}"; do
-    IFS='|' read -r name _ _ <<<"$spec"
-    if [ -n "$ONLY" ] && [ "$ONLY" != "$name" ]; then continue; fi
-    mock="${BEST[$name/httpmock]}"
-    line="$(printf '%-15s httpmock %7.0f' "$name" "$mock")"
-    for server in "${SERVERS[@]}"; do
-        label="${server%%:*}"
-        [ "$label" = httpmock ] && continue
-        v="${BEST[$name/$label]}"
-        line="$line $(python3 -c "print('%s %7.0f (%.2fx)' % ('$label', $v, $v / $mock if $mock else 0))")"
-    done
-    echo "$line"
-done
+summary BEST '%7.0f'
 echo
 echo "simulator RSS after the run: $(awk '/VmRSS/{print $2, $3}' "/proc/$SIM_PID/status"), journal: $(curl -s "http://127.0.0.1:$SIM_PORT/_sim/journal?limit=0")"
