@@ -224,6 +224,55 @@ async fn headers_that_never_finish_are_cut_off() {
     );
 }
 
+/// Reads one response to a GET (headers and a `Content-Length` body) off a keep-alive stream.
+async fn one_response(stream: &mut TcpStream) -> String {
+    let mut got = Vec::new();
+    let mut byte = [0u8; 1];
+    while !got.ends_with(b"\r\n\r\n") {
+        if stream.read(&mut byte).await.expect("read") == 0 {
+            panic!("closed mid-response: {}", String::from_utf8_lossy(&got));
+        }
+        got.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&got).to_ascii_lowercase();
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length: "))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("a content-length");
+    let mut body = vec![0u8; length];
+    stream.read_exact(&mut body).await.expect("body");
+    head
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_keep_alive_connection_in_use_outlives_the_header_read_limit() {
+    let sim = default_sim();
+    let addr = serve_with(&sim, ConnectionLimits::default()).await;
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let opened = tokio::time::Instant::now();
+    // A request every 6 s for 36 s: each head arrives within 10 s of the previous answer.
+    for _ in 0..6 {
+        stream
+            .write_all(b"GET /api/v1/status HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .expect("write");
+        let head = one_response(&mut stream).await;
+        assert!(head.starts_with("http/1.1 200"), "{head}");
+        tokio::time::sleep(Duration::from_secs(6)).await;
+    }
+    assert!(opened.elapsed() >= Duration::from_secs(36));
+    // Then it waits for a head that never comes: closed 10 s after the last answer.
+    let answered = tokio::time::Instant::now() - Duration::from_secs(6);
+    let got = until_closed(&mut stream).await;
+    assert!(got.is_empty(), "{}", String::from_utf8_lossy(&got));
+    let waited = answered.elapsed();
+    assert!(
+        waited >= Duration::from_secs(10) && waited < Duration::from_secs(12),
+        "the header-read limit counts from the last answer: {waited:?}"
+    );
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_body_that_never_finishes_does_not_hold_its_connection_forever() {
     let sim = default_sim();

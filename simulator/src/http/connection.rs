@@ -1,8 +1,15 @@
 //! One accepted TCP connection as hyper sees it: a stream that can close with a real reset
-//! (SO_LINGER 0) when a fault asks for one, and that closes itself when it has been idle too
-//! long. Idle means no byte in either direction while no request is in flight; a request in
-//! flight whose body stalls is cut by the body-read timeout of the router instead, so that a
-//! long injected latency never trips the idle timer.
+//! (SO_LINGER 0) when a fault asks for one, and that closes itself when it waits too long.
+//! Two limits, both only while no request is in flight: idle (no byte in either direction)
+//! and the header read (the next request's head must have arrived this long after the
+//! connection opened or the previous request was answered, as hyper's own
+//! `header_read_timeout` counts it). A request in flight whose body stalls is cut by the
+//! body-read timeout of the router instead, so that a long injected latency never trips either.
+//!
+//! Both limits share one timer, re-armed only when it fires and never further ahead than the
+//! header-read limit, so a busy keep-alive connection touches tokio's timer wheel about once
+//! every ten seconds instead of twice a request (hyper's header timer allocates and registers
+//! a fresh sleep for every request it reads).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -20,46 +27,70 @@ use tokio::time::{Instant, Sleep};
 pub struct Shared {
     /// Close with a TCP reset when the connection is dropped.
     pub reset: Arc<AtomicBool>,
-    /// Requests in flight on this connection (the idle timer runs only at zero).
+    /// Requests in flight on this connection (the timers run only at zero).
     pub in_flight: Arc<AtomicUsize>,
+    /// Requests answered on this connection so far: a change means a new wait for a head began.
+    pub answered: Arc<AtomicUsize>,
 }
 
-/// Counts a request in flight for as long as it lives.
-pub struct InFlight(Arc<AtomicUsize>);
+/// Counts a request in flight for as long as it lives, and as answered when it ends.
+pub struct InFlight(Shared);
 
 impl InFlight {
     pub fn new(shared: &Shared) -> Self {
         shared.in_flight.fetch_add(1, Ordering::Relaxed);
-        Self(shared.in_flight.clone())
+        Self(shared.clone())
     }
 }
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
+        self.0.answered.fetch_add(1, Ordering::Relaxed);
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
-/// A TCP stream with a reset switch and an idle timer. A read or write only notes the time;
-/// the timer is re-armed from that note when it fires (resetting a tokio timer on every read
-/// and write would touch the timer wheel twice a request).
+/// The two limits a waiting connection has.
+#[derive(Debug, Clone, Copy)]
+pub struct Waits {
+    /// No byte in either direction for this long.
+    pub idle: Duration,
+    /// No complete request head this long after the wait for one began.
+    pub header_read: Duration,
+}
+
+/// A TCP stream with a reset switch, an idle limit and a header-read limit. A read or write
+/// only notes the time; the one timer is re-armed from those notes when it fires.
 pub struct Connection {
     inner: TcpStream,
     shared: Shared,
-    idle: Duration,
+    waits: Waits,
     /// When a byte last moved (or a request was last seen in flight).
     last: Instant,
+    /// When a byte was last written: after a request is answered, when its answer went out.
+    last_write: Instant,
+    /// When the wait for the next request's head began: the connection's opening, or when the
+    /// previous answer went out.
+    waiting_since: Instant,
+    /// `Shared::answered` when `waiting_since` was taken.
+    answered: usize,
     timer: Pin<Box<Sleep>>,
 }
 
 impl Connection {
-    pub fn new(inner: TcpStream, shared: Shared, idle: Duration) -> Self {
+    pub fn new(inner: TcpStream, shared: Shared, waits: Waits) -> Self {
+        let now = Instant::now();
         Self {
             inner,
             shared,
-            idle,
-            last: Instant::now(),
-            timer: Box::pin(tokio::time::sleep(idle)),
+            waits,
+            last: now,
+            last_write: now,
+            waiting_since: now,
+            answered: 0,
+            timer: Box::pin(tokio::time::sleep_until(
+                now + waits.idle.min(waits.header_read),
+            )),
         }
     }
 
@@ -67,18 +98,36 @@ impl Connection {
         self.last = Instant::now();
     }
 
-    /// While reads wait: an error once the connection has been idle for too long.
-    fn idle_expired(&mut self, cx: &mut Context<'_>) -> bool {
-        if self.shared.in_flight.load(Ordering::Relaxed) > 0 {
+    /// While reads wait: an error once the connection has waited too long. The timer is polled
+    /// on every wait, so that it is armed even when the last read happened mid-request (hyper
+    /// need not read again once the answer is out).
+    fn wait_expired(&mut self, cx: &mut Context<'_>) -> bool {
+        let busy = self.shared.in_flight.load(Ordering::Relaxed) > 0;
+        if busy {
             self.touch();
-            return false;
         }
         while self.timer.as_mut().poll(cx).is_ready() {
-            let deadline = self.last + self.idle;
-            if deadline <= Instant::now() {
+            let now = Instant::now();
+            if busy || self.shared.in_flight.load(Ordering::Relaxed) > 0 {
+                self.timer.as_mut().reset(now + self.waits.header_read);
+                continue;
+            }
+            let answered = self.shared.answered.load(Ordering::Relaxed);
+            if answered != self.answered {
+                // Requests were answered since the wait was last noted: it began when the
+                // last answer went out.
+                self.answered = answered;
+                self.waiting_since = self.last_write;
+            }
+            let idle_at = self.last + self.waits.idle;
+            let head_at = self.waiting_since + self.waits.header_read;
+            if idle_at <= now || head_at <= now {
                 return true;
             }
-            self.timer.as_mut().reset(deadline);
+            // Never further ahead than one header-read limit: a wait that begins before the
+            // timer fires again is then still caught on time.
+            let next = idle_at.min(head_at).min(now + self.waits.header_read);
+            self.timer.as_mut().reset(next);
         }
         false
     }
@@ -104,9 +153,9 @@ impl AsyncRead for Connection {
                 this.touch();
                 Poll::Ready(r)
             }
-            Poll::Pending if this.idle_expired(cx) => Poll::Ready(Err(std::io::Error::new(
+            Poll::Pending if this.wait_expired(cx) => Poll::Ready(Err(std::io::Error::new(
                 std::io::ErrorKind::TimedOut,
-                "connection idle for too long",
+                "connection waited too long for a request",
             ))),
             Poll::Pending => Poll::Pending,
         }
@@ -123,6 +172,7 @@ impl AsyncWrite for Connection {
         let r = Pin::new(&mut this.inner).poll_write(cx, buf);
         if r.is_ready() {
             this.touch();
+            this.last_write = this.last;
         }
         r
     }

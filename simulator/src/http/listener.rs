@@ -13,13 +13,14 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper::body::Body as _;
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use tokio::net::{TcpListener, TcpStream};
 use tower::ServiceExt;
 use tower_http::timeout::TimeoutBody;
 
-use super::connection::{Aborted, Connection, InFlight, Shared};
+use super::connection::{Aborted, Connection, InFlight, Shared, Waits};
 use super::router::{router_with, AppOptions};
 use crate::engine::AbortConnection;
 use crate::Sim;
@@ -192,7 +193,11 @@ pub async fn serve_on(
         };
         let _ = stream.set_nodelay(true);
         let shared = Shared::default();
-        let io = Connection::new(stream, shared.clone(), limits.idle);
+        let waits = Waits {
+            idle: limits.idle,
+            header_read: limits.header_read,
+        };
+        let io = Connection::new(stream, shared.clone(), waits);
         let app = app.clone();
         let service =
             hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
@@ -203,7 +208,13 @@ pub async fn serve_on(
                 if req.uri().path().starts_with("/_sim") {
                     req.extensions_mut().insert(ConnectInfo(remote));
                 }
-                let req = req.map(|b| Body::new(TimeoutBody::new(limits.body_read, b)));
+                // A request with no body has nothing to time out (the wrapper would arm a timer
+                // the first time an extractor looks for a body).
+                let req = if req.body().is_end_stream() {
+                    req.map(Body::new)
+                } else {
+                    req.map(|b| Body::new(TimeoutBody::new(limits.body_read, b)))
+                };
                 async move {
                     let _in_flight = in_flight;
                     let response = match app.oneshot(req).await {
@@ -217,11 +228,10 @@ pub async fn serve_on(
                     Ok::<_, Aborted>(response)
                 }
             });
+        // The header-read limit is the connection's own (see `Connection`), not hyper's, whose
+        // timer costs an allocation and two timer-wheel updates a request.
         let mut builder = auto::Builder::new(TokioExecutor::new());
-        builder
-            .http1()
-            .timer(TokioTimer::new())
-            .header_read_timeout(limits.header_read);
+        builder.http1().header_read_timeout(None);
         if tls {
             let Some(acceptor) = acceptor.clone() else {
                 continue;

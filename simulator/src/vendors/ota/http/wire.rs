@@ -34,15 +34,25 @@ pub fn ts(core: &Core, at: Millis) -> String {
 #[derive(Debug, Clone, Copy)]
 pub struct Hex(pub u128);
 
+/// `bytes` as lower-case hex digits into `out` (twice as long), as a `str`. Written on the
+/// stack: a plan answer holds a dozen uuids, and formatting each through `core::fmt` with
+/// padding was the costliest part of rendering one.
+fn hex_into<'a>(bytes: &[u8], out: &'a mut [u8]) -> &'a str {
+    match hex::encode_to_slice(bytes, out) {
+        Ok(()) => std::str::from_utf8(out).unwrap_or_default(),
+        Err(_) => "",
+    }
+}
+
 impl fmt::Display for Hex {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:032x}", self.0)
+        f.write_str(hex_into(&self.0.to_be_bytes(), &mut [0u8; 32]))
     }
 }
 
 impl Serialize for Hex {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        s.serialize_str(hex_into(&self.0.to_be_bytes(), &mut [0u8; 32]))
     }
 }
 
@@ -52,7 +62,9 @@ pub struct LifecycleId(u32);
 
 impl Serialize for LifecycleId {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&format_args!("task-{:08x}", self.0))
+        let mut id = *b"task-00000000";
+        let _ = hex::encode_to_slice(self.0.to_be_bytes(), &mut id[5..]);
+        s.serialize_str(std::str::from_utf8(&id).unwrap_or_default())
     }
 }
 
@@ -426,4 +438,24 @@ pub struct Page<T> {
     pub total: usize,
     pub page: usize,
     pub page_size: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Hex, LifecycleId};
+
+    fn json(v: impl serde::Serialize) -> String {
+        serde_json::to_string(&v).unwrap_or_default()
+    }
+
+    #[test]
+    fn uuids_and_task_ids_are_zero_padded_lower_case_hex() {
+        assert_eq!(json(Hex(0xab)), "\"000000000000000000000000000000ab\"");
+        assert_eq!(
+            json(Hex(u128::MAX - 0xf)),
+            "\"fffffffffffffffffffffffffffffff0\""
+        );
+        assert_eq!(Hex(0x1234).to_string(), "00000000000000000000000000001234");
+        assert_eq!(json(LifecycleId(0xc0ffee)), "\"task-00c0ffee\"");
+    }
 }
