@@ -109,8 +109,9 @@ pub struct Plan {
     pub to_version: String,
     pub from_release: String,
     pub to_release: String,
-    /// `to_version` and `to_release` once, for every agent the plan upgrades to share.
-    pub to_names: (Arc<str>, Arc<str>),
+    /// `to_version` and `to_release` as the fleet's name numbers, what every agent the plan
+    /// upgrades comes to hold.
+    pub to_names: (u32, u32),
     pub batch_size: u64,
     pub concurrency: u64,
     pub failure_threshold: f64,

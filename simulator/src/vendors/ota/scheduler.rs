@@ -9,7 +9,7 @@ use std::sync::Arc;
 use rand::Rng;
 use serde_json::json;
 
-use super::model::Model;
+use super::model::{Claim, Model};
 use super::plan::Failure;
 use super::state::{BatchOp, BatchState, PlanOp, PlanState, TaskOp, TaskState};
 use crate::kernel::{Core, Millis};
@@ -167,11 +167,10 @@ impl Model {
         let b = p.batch_of(t);
         let agent_n = p.tasks[t].agent;
         let agent = &mut Arc::make_mut(&mut self.agents)[agent_n as usize];
-        agent.claim = None;
+        agent.claim = Claim::NONE;
         p.batches[b].running -= 1;
         let Some(failure) = p.tasks[t].failure.clone() else {
-            agent.version = p.to_names.0.clone();
-            agent.release = p.to_names.1.clone();
+            (agent.version, agent.release) = p.to_names;
             let detail = json!({"version": p.to_version, "release": p.to_release});
             p.step_task(core, (b, t), &agent.id, TaskOp::Succeed, detail);
             p.batches[b].succeeded += 1;
