@@ -4,12 +4,13 @@
 //! move under the resource's path (`plan/<id>`, `plan/<id>/batch/<n>`,
 //! `plan/<id>/batch/<n>/task/<agent>`).
 
+use std::fmt::Write;
 use std::sync::Arc;
 
 use serde_json::Value;
 
 use super::state::{BatchOp, BatchState, PlanOp, PlanState, TaskOp, TaskState};
-use crate::kernel::{Core, Millis, Resource, StateMachine, StateTable};
+use crate::kernel::{transition, Core, Millis, Resource, StateTable};
 
 /// The vendor's name in the journal.
 pub const VENDOR: &str = "ota";
@@ -154,13 +155,8 @@ impl Plan {
 
     /// Moves batch `b` by `op` and journals the move.
     pub fn step_batch(&mut self, core: &mut Core, b: usize, op: BatchOp, detail: Value) {
-        let path = format!("{}/batch/{b}", self.resource());
-        step(
-            core,
-            &mut At::new(path, &mut self.batches[b].state),
-            op,
-            detail,
-        );
+        let path = format!("plan/{}/batch/{b}", self.id);
+        step_at(core, &path, &mut self.batches[b].state, op, detail);
     }
 
     /// Moves task `t` (of batch `b`, on agent `agent`) by `op` and journals the move.
@@ -172,13 +168,11 @@ impl Plan {
         op: TaskOp,
         detail: Value,
     ) {
-        let path = format!("plan/{}/batch/{b}/task/{agent}", self.id);
-        step(
-            core,
-            &mut At::new(path, &mut Arc::make_mut(&mut self.tasks)[t].state),
-            op,
-            detail,
-        );
+        // Written once, at its length (a million tasks journal two million of these).
+        let mut path = String::with_capacity(self.id.len() + agent.len() + 32);
+        let _ = write!(path, "plan/{}/batch/{b}/task/{agent}", self.id);
+        let state = &mut Arc::make_mut(&mut self.tasks)[t].state;
+        step_at(core, &path, state, op, detail);
     }
 }
 
@@ -193,26 +187,16 @@ impl Resource for Plan {
     }
 }
 
-/// A batch's or a task's state under its journal path (they do not know their plan's id).
-struct At<'a, S> {
-    path: String,
-    state: &'a mut S,
-}
-
-impl<'a, S> At<'a, S> {
-    fn new(path: String, state: &'a mut S) -> Self {
-        Self { path, state }
-    }
-}
-
-impl<S: StateMachine> Resource for At<'_, S> {
-    type State = S;
-    const VENDOR: &'static str = VENDOR;
-    fn resource(&self) -> String {
-        self.path.clone()
-    }
-    fn state_mut(&mut self) -> &mut S {
-        self.state
+/// Moves a batch's or a task's `state` (they do not know their plan's id) where its table
+/// sends `op`, journalling the move under `path`; as [`Core::apply`], which would copy the
+/// path once more for each move.
+fn step_at<S: StateTable>(core: &mut Core, path: &str, state: &mut S, op: S::Op, detail: Value) {
+    let from = *state;
+    let Some(to) = from.next(op) else {
+        panic!("illegal {op:?} of {VENDOR} {path} in {from}")
+    };
+    if to != from {
+        transition(core, VENDOR, path, state, to, detail);
     }
 }
 

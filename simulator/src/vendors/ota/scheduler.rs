@@ -98,7 +98,8 @@ impl Model {
         let rate = self.failure_rate(plan, b);
         let s = self.settings();
         let (min, max, timeout) = (s.duration_min, s.duration_max, s.task_timeout);
-        let default_error: Arc<str> = Arc::from(s.error.as_str());
+        // The field, not settings(): it is read while the plans and agents are changed.
+        let default_error = self.settings.as_ref().map_or("", |s| s.error.as_str());
         let now = core.now();
         let p = &mut self.plans[plan];
         let hung = p.batches[b].hung;
@@ -115,11 +116,12 @@ impl Model {
             duration = 0;
         } else if let Some(f) = agent.faults.as_mut().filter(|f| f.forced_failures > 0) {
             f.forced_failures -= 1;
+            let error = f.forced_error.clone();
             failure = Some(Failure::Injected(
-                f.forced_error.clone().unwrap_or(default_error),
+                error.unwrap_or_else(|| default_error.into()),
             ));
         } else if roll < rate {
-            failure = Some(Failure::Injected(default_error));
+            failure = Some(Failure::Injected(default_error.into()));
         }
         if failure.is_none() || matches!(failure, Some(Failure::Injected(_))) {
             if let Some((after, _)) = agent.faults.as_ref().and_then(|f| f.offline) {
