@@ -288,7 +288,7 @@ impl Model {
             for t in p.batches[b].start..p.batches[b].end {
                 let task = &p.tasks[t];
                 let abandon = task.state == TaskState::Pending
-                    || (task.state == TaskState::Running && task.ends_at.is_none());
+                    || (task.state == TaskState::Running && task.ends_at().is_none());
                 if abandon {
                     let agent = &mut Arc::make_mut(&mut self.agents)[task.agent as usize];
                     p.step_task(core, (b, t), &agent.id, TaskOp::Cancel, json!({}));

@@ -192,7 +192,7 @@ impl Model {
         match self.running_task(agent) {
             Some((p, t)) => {
                 let task = &self.plans[p].tasks[t];
-                if task.ends_at.is_some() && now >= task.restart_at {
+                if task.ends_at().is_some() && now >= task.restart_at {
                     "restarting"
                 } else {
                     "updating"

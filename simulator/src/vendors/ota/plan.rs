@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::model::Names;
 use super::state::{BatchOp, BatchState, PlanOp, PlanState, TaskOp, TaskState};
 use crate::kernel::{transition, Core, Millis, Resource, StateTable};
 
@@ -16,18 +17,19 @@ use crate::kernel::{transition, Core, Millis, Resource, StateTable};
 pub const VENDOR: &str = "ota";
 
 /// Why a task fails (decided when it starts, or by an action while it runs).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Failure {
-    Injected(Arc<str>),
+    /// The error message, a number in the fleet's [`Names`].
+    Injected(u32),
     WentOffline,
     OfflineAtStart,
     Timeout,
 }
 
 impl Failure {
-    pub fn message(&self) -> String {
+    pub fn message(&self, names: &Names) -> String {
         match self {
-            Self::Injected(m) => m.to_string(),
+            Self::Injected(m) => names.text(*m).to_string(),
             Self::WentOffline => "upgrade failed: agent went offline during the update".into(),
             Self::OfflineAtStart => "upgrade failed: agent is offline".into(),
             Self::Timeout => "upgrade failed: timeout".into(),
@@ -35,18 +37,20 @@ impl Failure {
     }
 }
 
+/// One agent's update in a plan: 48 bytes (a plan over a million agents holds a million).
 #[derive(Debug, Clone)]
 pub struct Task {
     pub agent: u32,
-    pub state: TaskState,
     /// Set when the task starts.
     pub lifecycle: Option<u32>,
+    pub failure: Option<Failure>,
+    pub state: TaskState,
+    /// Hung: never reports back (then `end` means nothing).
+    hung: bool,
     pub started_at: Millis,
     /// When the component restarts on the new binaries (runtimeStatus "restarting").
     pub restart_at: Millis,
-    /// None: hung (never reports back).
-    pub ends_at: Option<Millis>,
-    pub failure: Option<Failure>,
+    end: Millis,
 }
 
 impl Task {
@@ -54,13 +58,24 @@ impl Task {
     pub fn pending(agent: u32) -> Self {
         Self {
             agent,
-            state: TaskState::Pending,
             lifecycle: None,
+            failure: None,
+            state: TaskState::Pending,
+            hung: true,
             started_at: 0,
             restart_at: 0,
-            ends_at: None,
-            failure: None,
+            end: 0,
         }
+    }
+
+    /// When it reports back; None: hung (or not started).
+    pub fn ends_at(&self) -> Option<Millis> {
+        (!self.hung).then_some(self.end)
+    }
+
+    pub fn set_ends_at(&mut self, at: Option<Millis>) {
+        self.hung = at.is_none();
+        self.end = at.unwrap_or_default();
     }
 }
 

@@ -116,12 +116,13 @@ impl Model {
             duration = 0;
         } else if let Some(f) = agent.faults.as_mut().filter(|f| f.forced_failures > 0) {
             f.forced_failures -= 1;
-            let error = f.forced_error.clone();
+            let error = f.forced_error.as_deref().unwrap_or(default_error);
             failure = Some(Failure::Injected(
-                error.unwrap_or_else(|| default_error.into()),
+                Arc::make_mut(&mut self.names).intern(error),
             ));
         } else if roll < rate {
-            failure = Some(Failure::Injected(default_error.into()));
+            let error = Arc::make_mut(&mut self.names).intern(default_error);
+            failure = Some(Failure::Injected(error));
         }
         if failure.is_none() || matches!(failure, Some(Failure::Injected(_))) {
             if let Some((after, _)) = agent.faults.as_ref().and_then(|f| f.offline) {
@@ -144,7 +145,7 @@ impl Model {
         }
         task.started_at = now;
         task.restart_at = now + duration * 4 / 5;
-        task.ends_at = ends_at;
+        task.set_ends_at(ends_at);
         task.failure = failure;
         let detail = json!({"durationMs": ends_at.map(|e| e - now)});
         p.step_task(core, (b, t), &agent.id, TaskOp::Start, detail);
@@ -171,7 +172,7 @@ impl Model {
         let agent = &mut Arc::make_mut(&mut self.agents)[agent_n as usize];
         agent.claim = Claim::NONE;
         p.batches[b].running -= 1;
-        let Some(failure) = p.tasks[t].failure.clone() else {
+        let Some(failure) = p.tasks[t].failure else {
             (agent.version, agent.release) = p.to_names;
             let detail = json!({"version": p.to_version, "release": p.to_release});
             p.step_task(core, (b, t), &agent.id, TaskOp::Succeed, detail);
@@ -179,7 +180,7 @@ impl Model {
             p.succeeded += 1;
             return;
         };
-        let message = failure.message();
+        let message = failure.message(&self.names);
         if failure == Failure::WentOffline {
             agent.online = false;
             let planned = agent.faults.as_mut().and_then(|f| f.offline.take());

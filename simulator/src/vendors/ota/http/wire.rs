@@ -219,7 +219,7 @@ impl<'a> Tasks<'a> {
                     && ct as usize == t
                     && task.state == TaskState::Running =>
             {
-                if task.ends_at.is_some() && self.now >= task.restart_at {
+                if task.ends_at().is_some() && self.now >= task.restart_at {
                     "restarting"
                 } else {
                     "updating"
