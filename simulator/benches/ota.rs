@@ -2,7 +2,8 @@
 //! a graduated plan over every agent (batchSize 1,000, concurrency 100) through the HTTP
 //! router, run it to completion under stepped virtual time, and GET it (summary view mid-run,
 //! `?view=full` after). Each size runs in its own child process so its peak memory (VmHWM
-//! from /proc/self/status) is its own; the allocator is the one `serve` uses (mimalloc).
+//! from /proc/self/status) is its own; the allocator is the one `serve` uses (mimalloc),
+//! wrapped to count the live heap, so each phase prints its RSS and the heap it holds.
 //! Run: `cargo bench -p upgrade-sim --bench ota` (`OTA_BENCH_AGENTS=N` runs one size).
 
 use std::alloc::{GlobalAlloc, Layout};
