@@ -16,6 +16,7 @@
 //! up front (up to [`RESERVED`] entries): its pages are touched only as it fills, and it is
 //! never copied while it grows.
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -217,6 +218,13 @@ impl Names {
         let _ = self.write(t, &mut out);
         out
     }
+
+    /// `t` written into `out` (cleared first), for a reader that writes many.
+    fn string_in<'a>(&self, t: &Text, out: &'a mut String) -> &'a str {
+        out.clear();
+        let _ = self.write(t, out);
+        out
+    }
 }
 
 /// A digit run lifted out of a text: its value above five bits of its width (leading zeros
@@ -229,9 +237,21 @@ impl Hole {
         value << 5 | digits.len() as u64
     }
 
+    /// Writes the run back: its digits, after as many zeros as its width asks.
     fn write<W: std::fmt::Write>(hole: u64, out: &mut W) -> std::fmt::Result {
-        let (value, width) = (hole >> 5, (hole & 31) as usize);
-        write!(out, "{value:0width$}")
+        let (mut value, width) = (hole >> 5, (hole & 31) as usize);
+        let mut digits = [b'0'; MAX_DIGITS + 3];
+        let mut at = digits.len();
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (value % 10) as u8;
+            value /= 10;
+            if value == 0 {
+                break;
+            }
+        }
+        let start = at.min(digits.len().saturating_sub(width));
+        out.write_str(std::str::from_utf8(&digits[start..]).unwrap_or_default())
     }
 }
 
@@ -335,6 +355,8 @@ pub struct Journal {
     sink: Option<Sink>,
     /// Where a detail's JSON and a template are written before they are packed.
     scratch: (Vec<u8>, String),
+    /// Where a stored text is written back while entries are read (one field at a time).
+    reading: RefCell<String>,
 }
 
 impl Journal {
@@ -349,6 +371,7 @@ impl Journal {
             dropped: 0,
             sink: None,
             scratch: Default::default(),
+            reading: RefCell::default(),
         }
     }
 
@@ -718,7 +741,10 @@ impl Serialize for View<'_> {
         st.serialize_field("vendor", j.vendor(r))?;
         match r.shape {
             Shape::Request { .. } => st.serialize_field("resource", "request")?,
-            _ => st.serialize_field("resource", &Shown(&j.names, &r.resource))?,
+            _ => {
+                let mut text = j.reading.borrow_mut();
+                st.serialize_field("resource", j.names.string_in(&r.resource, &mut text))?
+            }
         }
         if let Some(from) = from {
             st.serialize_field("from", from)?;
@@ -751,15 +777,16 @@ impl Serialize for DetailView<'_> {
             Shape::Null => s.serialize_unit(),
             Shape::Empty => s.serialize_map(Some(0))?.end(),
             Shape::Json => {
-                let text = names.string(&r.detail);
-                match serde_json::from_str::<&RawValue>(&text) {
+                let mut text = self.journal.reading.borrow_mut();
+                match serde_json::from_str::<&RawValue>(names.string_in(&r.detail, &mut text)) {
                     Ok(raw) => raw.serialize(s),
                     Err(_) => s.serialize_unit(),
                 }
             }
             Shape::Request { with_query } => {
-                let line = names.string(&r.resource);
-                let (method, path) = line.split_once(' ').unwrap_or(("", &line));
+                let mut line = self.journal.reading.borrow_mut();
+                let line = names.string_in(&r.resource, &mut line);
+                let (method, path) = line.split_once(' ').unwrap_or(("", line));
                 let query = with_query.then_some(Shown(names, &r.detail));
                 let mut m = s.serialize_map(Some(4))?;
                 m.serialize_entry("method", method)?;
