@@ -135,13 +135,14 @@ impl Model {
             start = end;
         }
         let now = core.now();
+        let first_release = self.agents[members[0] as usize].release;
         let plan = Plan {
             id: id.clone(),
             ordinal,
             name: req.name,
             from_version: req.from_version,
             to_version: req.to_version,
-            from_release: (self.names.text(self.agents[members[0] as usize].release)).to_string(),
+            from_release: self.names.text(first_release).to_string(),
             to_release: req.to_release,
             to_names,
             batch_size,

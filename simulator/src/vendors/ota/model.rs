@@ -56,8 +56,9 @@ impl Claim {
     }
 }
 
-/// The fleet's version, release and component names, each held once; agents and plans hold
-/// their numbers. Shared with the large answers being written, as the fleet is.
+/// The fleet's version, release and component names and the failure messages its tasks
+/// report, each held once; agents, plans and tasks hold their numbers. Shared with the large
+/// answers being written, as the fleet is.
 #[derive(Debug, Default, Clone)]
 pub struct Names {
     texts: Vec<Arc<str>>,
