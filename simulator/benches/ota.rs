@@ -2,9 +2,12 @@
 //! a graduated plan over every agent (batchSize 1,000, concurrency 100) through the HTTP
 //! router, run it to completion under stepped virtual time, and GET it (summary view mid-run,
 //! `?view=full` after). Each size runs in its own child process so its peak memory (VmHWM
-//! from /proc/self/status) is its own; the allocator is the one `serve` uses (mimalloc).
+//! from /proc/self/status) is its own; the allocator is the one `serve` uses (mimalloc),
+//! wrapped to count the live heap, so each phase prints its RSS and the heap it holds.
 //! Run: `cargo bench -p upgrade-sim --bench ota` (`OTA_BENCH_AGENTS=N` runs one size).
 
+use std::alloc::{GlobalAlloc, Layout};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
@@ -15,7 +18,33 @@ use tower::ServiceExt;
 use upgrade_sim::{router, Scenario, Sim, SimOptions};
 
 #[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOC: Counting = Counting;
+
+/// mimalloc, counting the bytes live on the heap (and their peak) so that each phase can say
+/// how much of its RSS is live data and how much the allocator's retained pages.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call is passed straight to mimalloc; the counters only add and subtract.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let live = LIVE.fetch_add(layout.size(), Relaxed) + layout.size();
+        PEAK.fetch_max(live, Relaxed);
+        unsafe { mimalloc::MiMalloc.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size(), Relaxed);
+        unsafe { mimalloc::MiMalloc.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let live = LIVE.fetch_add(new_size, Relaxed) + new_size;
+        PEAK.fetch_max(live, Relaxed);
+        LIVE.fetch_sub(layout.size(), Relaxed);
+        unsafe { mimalloc::MiMalloc.realloc(ptr, layout, new_size) }
+    }
+}
 
 const SIZES: [usize; 2] = [100_000, 1_000_000];
 
@@ -31,6 +60,32 @@ fn status_kb(key: &str) -> Option<u64> {
         .find(|l| l.starts_with(key))
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|n| n.parse().ok())
+}
+
+/// At one moment: RSS and its peak (kB), the live heap and its peak (bytes).
+struct Mem(u64, u64, usize, usize);
+
+impl Mem {
+    fn now() -> Self {
+        let rss = status_kb("VmRSS:").unwrap_or_default();
+        let peak = peak_memory_kb().unwrap_or_default();
+        Self(rss, peak, LIVE.load(Relaxed), PEAK.load(Relaxed))
+    }
+}
+
+impl std::fmt::Display for Mem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mb = |kb: u64| kb as f64 / 1024.0;
+        let heap = |b: usize| b as f64 / (1024.0 * 1024.0);
+        write!(
+            f,
+            "RSS {:.1} (peak {:.1}), heap {:.1} (peak {:.1}) MB",
+            mb(self.0),
+            mb(self.1),
+            heap(self.2),
+            heap(self.3)
+        )
+    }
 }
 
 async fn call(sim: &Sim, req: Request<Body>) -> (u16, axum::body::Bytes) {
@@ -102,7 +157,7 @@ async fn one_size(agents: usize) {
     let scenario = Scenario::parse(&yaml, "bench").unwrap_or_else(|e| panic!("{e}"));
     let sim = Sim::new(scenario, SimOptions::default()).unwrap_or_else(|e| panic!("{e:#}"));
     let load = t.elapsed();
-    let rss_loaded = status_kb("VmRSS:").unwrap_or_default();
+    let loaded = Mem::now();
 
     let body = create_body(agents);
     let body_mb = body.len() as f64 / 1e6;
@@ -113,6 +168,7 @@ async fn one_size(agents: usize) {
     )
     .await;
     let create = t.elapsed();
+    let created_mem = Mem::now();
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&created));
     let created: Value = serde_json::from_slice(&created).unwrap_or_default();
     let id = created["id"].as_str().unwrap_or_default().to_string();
@@ -144,12 +200,13 @@ async fn one_size(agents: usize) {
         assert!(steps < 1_000_000, "the plan never completed");
     }
     let run = t.elapsed();
-    let rss_run = status_kb("VmRSS:").unwrap_or_default();
+    let ran = Mem::now();
     let virtual_end = sim.lock().core.now();
     let (get, get_size) = get_mid.unwrap_or_default();
     let g = Instant::now();
     let (_, full_len) = call_len(&sim, req("GET", &format!("{path}?view=full"), None)).await;
     let full_get = g.elapsed();
+    let got = Mem::now();
 
     println!("ota bench: plan over {agents} agents, batchSize 1000, concurrency 100, observe 1m");
     println!("  scenario load (fleet build, twice: validate + run): {load:?}");
@@ -162,11 +219,10 @@ async fn one_size(agents: usize) {
     println!(
         "  GET plan ?view=full after the run ({full_len} bytes, read chunk by chunk): {full_get:?}"
     );
-    println!(
-        "  RSS after load: {:.1} MB; after the run: {:.1} MB",
-        rss_loaded as f64 / 1024.0,
-        rss_run as f64 / 1024.0
-    );
+    println!("  memory after the load: {loaded}");
+    println!("  memory after the create: {created_mem}");
+    println!("  memory after the run: {ran}");
+    println!("  memory after the full GET: {got}");
     match peak_memory_kb() {
         Some(kb) => println!("  peak memory (VmHWM): {:.1} MB", kb as f64 / 1024.0),
         None => println!("  peak memory: /proc/self/status not available"),

@@ -43,7 +43,8 @@ impl Model {
     /// Fails the agent's running update now, or its next one.
     pub fn fail_agent(&mut self, core: &mut Core, agent: usize, error: Option<&str>) {
         let message: Arc<str> = Arc::from(error.unwrap_or(self.settings().error.as_str()));
-        if !self.fail_running(core, agent, Failure::Injected(message.clone())) {
+        let injected = Failure::Injected(Arc::make_mut(&mut self.names).intern(&message));
+        if !self.fail_running(core, agent, injected) {
             let a = &mut Arc::make_mut(&mut self.agents)[agent];
             let faults = a.faults_mut();
             faults.forced_failures += 1;

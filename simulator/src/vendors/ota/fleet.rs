@@ -6,11 +6,10 @@
 use std::fmt::Write;
 use std::sync::Arc;
 
-use indexmap::IndexMap;
 use rand::Rng;
 
 use super::config::Config;
-use super::model::{Agent, Model};
+use super::model::{Agent, Claim, Model, Names};
 use crate::kernel::clock::parse_duration;
 use crate::kernel::{Core, Invalid};
 
@@ -42,13 +41,12 @@ fn uuid_or_derived(
     }
 }
 
-/// What the fleet's agents share: interned version, release and component strings (a
-/// fleet of 100,000 holds each once), one uuid per component name, and a scratch string for
-/// the keys uuids are derived from (no allocation per key).
+/// What the fleet's agents share: their version, release and component names (a fleet of
+/// 100,000 holds each once, each agent its numbers), one uuid per component name, and a
+/// scratch string for the keys uuids are derived from (no allocation per key).
 #[derive(Default)]
 struct Shared {
-    strings: IndexMap<Arc<str>, Arc<str>>,
-    components: IndexMap<String, u128>,
+    names: Names,
     key: String,
 }
 
@@ -62,24 +60,6 @@ fn write_key<'a>(key: &'a mut String, parts: &[&str]) -> &'a str {
 }
 
 impl Shared {
-    fn intern(&mut self, s: &str) -> Arc<str> {
-        if let Some(a) = self.strings.get(s) {
-            return a.clone();
-        }
-        let a: Arc<str> = Arc::from(s);
-        self.strings.insert(a.clone(), a.clone());
-        a
-    }
-
-    fn component_uuid(&mut self, core: &Core, name: &str) -> u128 {
-        if let Some(&u) = self.components.get(name) {
-            return u;
-        }
-        let u = derived_uuid(core, &format!("ota/component/{name}"));
-        self.components.insert(name.to_string(), u);
-        u
-    }
-
     /// The uuid derived from `prefix` and `name` ("ota/node/" and the node's name).
     fn derived(&mut self, core: &Core, prefix: &str, name: &str) -> u128 {
         derived_uuid(core, write_key(&mut self.key, &[prefix, name]))
@@ -93,17 +73,17 @@ impl Shared {
         (version, release, component): (&str, &str, &str),
         (node_uuid, lca_uuid): (u128, u128),
     ) -> Agent {
+        let uuid = || derived_uuid(core, &format!("ota/component/{component}"));
         Agent {
             instance_uuid: self.derived(core, "ota/instance/", &id),
             id,
-            version: self.intern(version),
-            release: self.intern(release),
-            component: self.intern(component),
-            component_uuid: self.component_uuid(core, component),
+            version: self.names.intern(version),
+            release: self.names.intern(release),
+            component: self.names.component_of(component, uuid),
             node_uuid,
             lca_uuid,
             online: true,
-            claim: None,
+            claim: Claim::NONE,
             faults: None,
         }
     }
@@ -197,6 +177,7 @@ impl Model {
             a.faults_mut().offline = Some((after, back));
         }
         model.settings = Some(settings);
+        model.names = Arc::new(shared.names);
         Ok(model)
     }
 

@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::body::AgentIds;
 use super::error::ApiError;
-use super::model::Model;
+use super::model::{Claim, Model};
 use super::plan::{Batch, Plan, Task, VENDOR};
 use super::request::{compare_versions, PlanRequest, Tunables};
 use super::state::{BatchOp, PlanOp, PlanState, TaskOp, TaskState};
@@ -62,19 +62,20 @@ impl Model {
         }
         for &n in &members {
             let a = &self.agents[n as usize];
-            if *a.version != *req.from_version {
+            let version = self.names.text(a.version);
+            if version != req.from_version {
                 return Err(ApiError::invalid(
                     "fromVersion",
                     format!(
-                        "agent '{}' runs version {}, not fromVersion {}",
-                        a.id, a.version, req.from_version
+                        "agent '{}' runs version {version}, not fromVersion {}",
+                        a.id, req.from_version
                     ),
                 ));
             }
         }
         for &n in &members {
             let a = &self.agents[n as usize];
-            if let Some((p, _)) = a.claim {
+            if let Some((p, _)) = a.claim.get() {
                 let other = &self.plans[p as usize];
                 return Err(ApiError::conflict(format!(
                     "agent '{}' is already in active upgrade plan {} ({}); wait for it, or cancel it",
@@ -104,6 +105,8 @@ impl Model {
             ));
         }
         let members = self.members(&req)?;
+        let names = Arc::make_mut(&mut self.names);
+        let to_names = (names.intern(&req.to_version), names.intern(&req.to_release));
         let s = self.settings();
         let t = &req.tunables;
         let batch_size = t.batch_size.unwrap_or(s.batch_size);
@@ -132,17 +135,14 @@ impl Model {
             start = end;
         }
         let now = core.now();
-        let to_names = (
-            Arc::from(req.to_version.as_str()),
-            Arc::from(req.to_release.as_str()),
-        );
+        let first_release = self.agents[members[0] as usize].release;
         let plan = Plan {
             id: id.clone(),
             ordinal,
             name: req.name,
             from_version: req.from_version,
             to_version: req.to_version,
-            from_release: self.agents[members[0] as usize].release.to_string(),
+            from_release: self.names.text(first_release).to_string(),
             to_release: req.to_release,
             to_names,
             batch_size,
@@ -171,7 +171,7 @@ impl Model {
         };
         for (t, &agent) in members.iter().enumerate() {
             Arc::make_mut(&mut self.agents)[agent as usize].claim =
-                Some((ordinal as u32, t as u32));
+                Claim::of(ordinal as u32, t as u32);
         }
         core.event(
             VENDOR,
@@ -289,11 +289,11 @@ impl Model {
             for t in p.batches[b].start..p.batches[b].end {
                 let task = &p.tasks[t];
                 let abandon = task.state == TaskState::Pending
-                    || (task.state == TaskState::Running && task.ends_at.is_none());
+                    || (task.state == TaskState::Running && task.ends_at().is_none());
                 if abandon {
                     let agent = &mut Arc::make_mut(&mut self.agents)[task.agent as usize];
                     p.step_task(core, (b, t), &agent.id, TaskOp::Cancel, json!({}));
-                    agent.claim = None;
+                    agent.claim = Claim::NONE;
                     let batch = &mut p.batches[b];
                     batch.cancelled += 1;
                     if t < batch.next {

@@ -7,6 +7,7 @@
 //! timers, and what a task looks like part-way (updating, restarting) is computed from
 //! virtual time when read.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
@@ -18,23 +19,89 @@ use super::scheduler::Timer;
 use super::state::{PlanState, TaskState};
 use crate::kernel::{Core, Millis, TimerQueue};
 
-/// One managed agent (one runtime component instance on a node, owned by an LCA).
+/// One managed agent (one runtime component instance on a node, owned by an LCA): 96 bytes,
+/// its names as numbers in the fleet's [`Names`].
 #[derive(Debug, Clone)]
 pub struct Agent {
     /// The same string as its key in [`Model::agent_index`].
     pub id: Arc<str>,
-    pub version: Arc<str>,
-    pub release: Arc<str>,
-    pub component: Arc<str>,
-    pub component_uuid: u128,
     pub instance_uuid: u128,
     pub node_uuid: u128,
     pub lca_uuid: u128,
+    /// [`Names::text`] numbers.
+    pub version: u32,
+    pub release: u32,
+    /// A [`Names::component`] number (its name and uuid).
+    pub component: u32,
+    /// The pending or running task that holds this agent.
+    pub claim: Claim,
     pub online: bool,
-    /// The pending or running task that holds this agent: (plan, task).
-    pub claim: Option<(u32, u32)>,
     /// The domain faults planned for it (most agents have none: one pointer, null).
     pub faults: Option<Box<AgentFaults>>,
+}
+
+/// The pending or running task that holds an agent, (plan, task), in 8 bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Claim(u32, u32);
+
+impl Claim {
+    pub const NONE: Self = Self(u32::MAX, 0);
+
+    pub fn of(plan: u32, task: u32) -> Self {
+        Self(plan, task)
+    }
+
+    pub fn get(self) -> Option<(u32, u32)> {
+        (self != Self::NONE).then_some((self.0, self.1))
+    }
+}
+
+/// The fleet's version, release and component names and the failure messages its tasks
+/// report, each held once; agents, plans and tasks hold their numbers. Shared with the large
+/// answers being written, as the fleet is.
+#[derive(Debug, Default, Clone)]
+pub struct Names {
+    texts: Vec<Arc<str>>,
+    index: HashMap<Arc<str>, u32>,
+    /// A component's name (a text number) and uuid.
+    components: Vec<(u32, u128)>,
+    component_index: HashMap<u32, u32>,
+}
+
+impl Names {
+    /// The number of `text`, added if new.
+    pub fn intern(&mut self, text: &str) -> u32 {
+        if let Some(&n) = self.index.get(text) {
+            return n;
+        }
+        let n = self.texts.len() as u32;
+        let shared: Arc<str> = text.into();
+        self.texts.push(shared.clone());
+        self.index.insert(shared, n);
+        n
+    }
+
+    pub fn text(&self, n: u32) -> &str {
+        self.texts.get(n as usize).map_or("", |t| t)
+    }
+
+    /// The number of component `name`, added with the uuid `uuid` makes if new.
+    pub fn component_of(&mut self, name: &str, uuid: impl FnOnce() -> u128) -> u32 {
+        let text = self.intern(name);
+        if let Some(&c) = self.component_index.get(&text) {
+            return c;
+        }
+        let c = self.components.len() as u32;
+        self.components.push((text, uuid()));
+        self.component_index.insert(text, c);
+        c
+    }
+
+    /// Component `c`'s name and uuid.
+    pub fn component(&self, c: u32) -> (&str, u128) {
+        let (name, uuid) = self.components.get(c as usize).copied().unwrap_or_default();
+        (self.text(name), uuid)
+    }
 }
 
 /// What the scenario or the timeline planned to go wrong for one agent.
@@ -61,6 +128,8 @@ pub struct Model {
     /// Shared with the large answers being written (copied only if the fleet changes while
     /// one is still being sent: `Arc::make_mut`).
     pub agents: Arc<Vec<Agent>>,
+    /// What the agents' and plans' name numbers stand for.
+    pub names: Arc<Names>,
     pub agent_index: IndexMap<Arc<str>, u32>,
     pub plans: Vec<Plan>,
     pub plan_index: IndexMap<String, usize>,
@@ -111,7 +180,7 @@ impl Model {
 
     /// The task that holds `agent` and is running now: (plan, task).
     pub fn running_task(&self, agent: usize) -> Option<(usize, usize)> {
-        let (p, t) = self.agents[agent].claim?;
+        let (p, t) = self.agents[agent].claim.get()?;
         let (p, t) = (p as usize, t as usize);
         (self.plans[p].tasks[t].state == TaskState::Running).then_some((p, t))
     }
@@ -124,7 +193,7 @@ impl Model {
         match self.running_task(agent) {
             Some((p, t)) => {
                 let task = &self.plans[p].tasks[t];
-                if task.ends_at.is_some() && now >= task.restart_at {
+                if task.ends_at().is_some() && now >= task.restart_at {
                     "restarting"
                 } else {
                     "updating"
@@ -152,11 +221,12 @@ impl Model {
         status: Option<&str>,
     ) -> Vec<usize> {
         let now = core.now();
+        let names = &self.names;
         (0..self.agents.len())
             .filter(|&n| {
                 let a = &self.agents[n];
-                version.is_none_or(|v| *a.version == *v)
-                    && release.is_none_or(|r| *a.release == *r)
+                version.is_none_or(|v| names.text(a.version) == v)
+                    && release.is_none_or(|r| names.text(a.release) == r)
                     && status.is_none_or(|s| self.runtime_status(n, now) == s)
             })
             .collect()

@@ -4,29 +4,32 @@
 //! move under the resource's path (`plan/<id>`, `plan/<id>/batch/<n>`,
 //! `plan/<id>/batch/<n>/task/<agent>`).
 
+use std::fmt::Write;
 use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::model::Names;
 use super::state::{BatchOp, BatchState, PlanOp, PlanState, TaskOp, TaskState};
-use crate::kernel::{Core, Millis, Resource, StateMachine, StateTable};
+use crate::kernel::{transition, Core, Millis, Resource, StateTable};
 
 /// The vendor's name in the journal.
 pub const VENDOR: &str = "ota";
 
 /// Why a task fails (decided when it starts, or by an action while it runs).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Failure {
-    Injected(Arc<str>),
+    /// The error message, a number in the fleet's [`Names`].
+    Injected(u32),
     WentOffline,
     OfflineAtStart,
     Timeout,
 }
 
 impl Failure {
-    pub fn message(&self) -> String {
+    pub fn message(&self, names: &Names) -> String {
         match self {
-            Self::Injected(m) => m.to_string(),
+            Self::Injected(m) => names.text(*m).to_string(),
             Self::WentOffline => "upgrade failed: agent went offline during the update".into(),
             Self::OfflineAtStart => "upgrade failed: agent is offline".into(),
             Self::Timeout => "upgrade failed: timeout".into(),
@@ -34,18 +37,20 @@ impl Failure {
     }
 }
 
+/// One agent's update in a plan: 48 bytes (a plan over a million agents holds a million).
 #[derive(Debug, Clone)]
 pub struct Task {
     pub agent: u32,
-    pub state: TaskState,
     /// Set when the task starts.
     pub lifecycle: Option<u32>,
+    pub failure: Option<Failure>,
+    pub state: TaskState,
+    /// Hung: never reports back (then `end` means nothing).
+    hung: bool,
     pub started_at: Millis,
     /// When the component restarts on the new binaries (runtimeStatus "restarting").
     pub restart_at: Millis,
-    /// None: hung (never reports back).
-    pub ends_at: Option<Millis>,
-    pub failure: Option<Failure>,
+    end: Millis,
 }
 
 impl Task {
@@ -53,13 +58,24 @@ impl Task {
     pub fn pending(agent: u32) -> Self {
         Self {
             agent,
-            state: TaskState::Pending,
             lifecycle: None,
+            failure: None,
+            state: TaskState::Pending,
+            hung: true,
             started_at: 0,
             restart_at: 0,
-            ends_at: None,
-            failure: None,
+            end: 0,
         }
+    }
+
+    /// When it reports back; None: hung (or not started).
+    pub fn ends_at(&self) -> Option<Millis> {
+        (!self.hung).then_some(self.end)
+    }
+
+    pub fn set_ends_at(&mut self, at: Option<Millis>) {
+        self.hung = at.is_none();
+        self.end = at.unwrap_or_default();
     }
 }
 
@@ -109,8 +125,9 @@ pub struct Plan {
     pub to_version: String,
     pub from_release: String,
     pub to_release: String,
-    /// `to_version` and `to_release` once, for every agent the plan upgrades to share.
-    pub to_names: (Arc<str>, Arc<str>),
+    /// `to_version` and `to_release` as the fleet's name numbers, what every agent the plan
+    /// upgrades comes to hold.
+    pub to_names: (u32, u32),
     pub batch_size: u64,
     pub concurrency: u64,
     pub failure_threshold: f64,
@@ -153,13 +170,8 @@ impl Plan {
 
     /// Moves batch `b` by `op` and journals the move.
     pub fn step_batch(&mut self, core: &mut Core, b: usize, op: BatchOp, detail: Value) {
-        let path = format!("{}/batch/{b}", self.resource());
-        step(
-            core,
-            &mut At::new(path, &mut self.batches[b].state),
-            op,
-            detail,
-        );
+        let path = format!("plan/{}/batch/{b}", self.id);
+        step_at(core, &path, &mut self.batches[b].state, op, detail);
     }
 
     /// Moves task `t` (of batch `b`, on agent `agent`) by `op` and journals the move.
@@ -171,13 +183,11 @@ impl Plan {
         op: TaskOp,
         detail: Value,
     ) {
-        let path = format!("plan/{}/batch/{b}/task/{agent}", self.id);
-        step(
-            core,
-            &mut At::new(path, &mut Arc::make_mut(&mut self.tasks)[t].state),
-            op,
-            detail,
-        );
+        // Written once, at its length (a million tasks journal two million of these).
+        let mut path = String::with_capacity(self.id.len() + agent.len() + 32);
+        let _ = write!(path, "plan/{}/batch/{b}/task/{agent}", self.id);
+        let state = &mut Arc::make_mut(&mut self.tasks)[t].state;
+        step_at(core, &path, state, op, detail);
     }
 }
 
@@ -192,26 +202,16 @@ impl Resource for Plan {
     }
 }
 
-/// A batch's or a task's state under its journal path (they do not know their plan's id).
-struct At<'a, S> {
-    path: String,
-    state: &'a mut S,
-}
-
-impl<'a, S> At<'a, S> {
-    fn new(path: String, state: &'a mut S) -> Self {
-        Self { path, state }
-    }
-}
-
-impl<S: StateMachine> Resource for At<'_, S> {
-    type State = S;
-    const VENDOR: &'static str = VENDOR;
-    fn resource(&self) -> String {
-        self.path.clone()
-    }
-    fn state_mut(&mut self) -> &mut S {
-        self.state
+/// Moves a batch's or a task's `state` (they do not know their plan's id) where its table
+/// sends `op`, journalling the move under `path`; as [`Core::apply`], which would copy the
+/// path once more for each move.
+fn step_at<S: StateTable>(core: &mut Core, path: &str, state: &mut S, op: S::Op, detail: Value) {
+    let from = *state;
+    let Some(to) = from.next(op) else {
+        panic!("illegal {op:?} of {VENDOR} {path} in {from}")
+    };
+    if to != from {
+        transition(core, VENDOR, path, state, to, detail);
     }
 }
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use rand::Rng;
 use serde_json::json;
 
-use super::model::Model;
+use super::model::{Claim, Model};
 use super::plan::Failure;
 use super::state::{BatchOp, BatchState, PlanOp, PlanState, TaskOp, TaskState};
 use crate::kernel::{Core, Millis};
@@ -98,7 +98,8 @@ impl Model {
         let rate = self.failure_rate(plan, b);
         let s = self.settings();
         let (min, max, timeout) = (s.duration_min, s.duration_max, s.task_timeout);
-        let default_error: Arc<str> = Arc::from(s.error.as_str());
+        // The field, not settings(): it is read while the plans and agents are changed.
+        let default_error = self.settings.as_ref().map_or("", |s| s.error.as_str());
         let now = core.now();
         let p = &mut self.plans[plan];
         let hung = p.batches[b].hung;
@@ -115,11 +116,13 @@ impl Model {
             duration = 0;
         } else if let Some(f) = agent.faults.as_mut().filter(|f| f.forced_failures > 0) {
             f.forced_failures -= 1;
+            let error = f.forced_error.as_deref().unwrap_or(default_error);
             failure = Some(Failure::Injected(
-                f.forced_error.clone().unwrap_or(default_error),
+                Arc::make_mut(&mut self.names).intern(error),
             ));
         } else if roll < rate {
-            failure = Some(Failure::Injected(default_error));
+            let error = Arc::make_mut(&mut self.names).intern(default_error);
+            failure = Some(Failure::Injected(error));
         }
         if failure.is_none() || matches!(failure, Some(Failure::Injected(_))) {
             if let Some((after, _)) = agent.faults.as_ref().and_then(|f| f.offline) {
@@ -142,7 +145,7 @@ impl Model {
         }
         task.started_at = now;
         task.restart_at = now + duration * 4 / 5;
-        task.ends_at = ends_at;
+        task.set_ends_at(ends_at);
         task.failure = failure;
         let detail = json!({"durationMs": ends_at.map(|e| e - now)});
         p.step_task(core, (b, t), &agent.id, TaskOp::Start, detail);
@@ -167,18 +170,17 @@ impl Model {
         let b = p.batch_of(t);
         let agent_n = p.tasks[t].agent;
         let agent = &mut Arc::make_mut(&mut self.agents)[agent_n as usize];
-        agent.claim = None;
+        agent.claim = Claim::NONE;
         p.batches[b].running -= 1;
-        let Some(failure) = p.tasks[t].failure.clone() else {
-            agent.version = p.to_names.0.clone();
-            agent.release = p.to_names.1.clone();
+        let Some(failure) = p.tasks[t].failure else {
+            (agent.version, agent.release) = p.to_names;
             let detail = json!({"version": p.to_version, "release": p.to_release});
             p.step_task(core, (b, t), &agent.id, TaskOp::Succeed, detail);
             p.batches[b].succeeded += 1;
             p.succeeded += 1;
             return;
         };
-        let message = failure.message();
+        let message = failure.message(&self.names);
         if failure == Failure::WentOffline {
             agent.online = false;
             let planned = agent.faults.as_mut().and_then(|f| f.offline.take());

@@ -30,13 +30,14 @@ impl Model {
         let mut items = Map::new();
         for (n, a) in self.agents.iter().enumerate() {
             let status = self.runtime_status(n, now);
-            count(&mut by_version, format!("{}/{}", a.version, a.release));
+            let (version, release) = (self.names.text(a.version), self.names.text(a.release));
+            count(&mut by_version, format!("{version}/{release}"));
             count(&mut by_status, status.to_string());
             if listed {
                 items.insert(
                     a.id.to_string(),
-                    json!({"version": &*a.version, "release": &*a.release, "runtimeStatus": status,
-                           "planId": a.claim.map(|(p, _)| self.plans[p as usize].id.clone())}),
+                    json!({"version": version, "release": release, "runtimeStatus": status,
+                           "planId": a.claim.get().map(|(p, _)| self.plans[p as usize].id.clone())}),
                 );
             }
         }

@@ -13,7 +13,7 @@ use axum::body::{Body, Bytes};
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 
-use super::super::model::{Agent, Model};
+use super::super::model::{Agent, Model, Names};
 use super::super::plan::{Batch, Plan, Task};
 use super::wire::{self, Tasks, View};
 use crate::kernel::{Core, Millis};
@@ -24,6 +24,7 @@ struct Snapshot {
     head: Bytes,
     tail: Bytes,
     agents: Arc<Vec<Agent>>,
+    names: Arc<Names>,
     tasks: Arc<Vec<Task>>,
     batches: Vec<Batch>,
     ordinal: usize,
@@ -37,6 +38,7 @@ impl Snapshot {
     fn batch(&self, i: usize) -> Vec<u8> {
         let of = Tasks {
             agents: &self.agents,
+            names: &self.names,
             tasks: &self.tasks,
             ordinal: self.ordinal,
             now: self.now,
@@ -93,6 +95,7 @@ pub fn plan(model: &Model, core: &Core, plan: &Plan, view: View) -> Option<Respo
         head: Bytes::copy_from_slice(&bare[..split]),
         tail: Bytes::copy_from_slice(&bare[split..]),
         agents: model.agents.clone(),
+        names: model.names.clone(),
         tasks: plan.tasks.clone(),
         batches: plan.batches.clone(),
         ordinal: plan.ordinal,

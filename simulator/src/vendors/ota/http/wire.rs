@@ -17,7 +17,7 @@ use chrono::{SecondsFormat, Utc};
 use serde::{Serialize, Serializer};
 
 use super::super::error::ApiError;
-use super::super::model::{Agent, Model};
+use super::super::model::{Agent, Model, Names};
 use super::super::plan::{Batch, Plan, Task};
 use super::super::state::TaskState;
 use crate::kernel::{Core, Millis};
@@ -201,6 +201,7 @@ pub struct PlanOut<'a> {
 #[derive(Clone, Copy)]
 pub struct Tasks<'a> {
     pub agents: &'a [Agent],
+    pub names: &'a Names,
     pub tasks: &'a [Task],
     /// The plan's position in the model (what an agent's claim names).
     pub ordinal: usize,
@@ -211,6 +212,7 @@ impl<'a> Tasks<'a> {
     pub fn of(model: &'a Model, plan: &'a Plan, now: Millis) -> Self {
         Self {
             agents: &model.agents,
+            names: &model.names,
             tasks: &plan.tasks,
             ordinal: plan.ordinal,
             now,
@@ -222,14 +224,14 @@ impl<'a> Tasks<'a> {
         let a: &Agent = &self.agents[task.agent as usize];
         // A task shows what its agent reports now (Model::runtime_status); an agent updating
         // for this task restarts part-way through.
-        let runtime = match a.claim {
+        let runtime = match a.claim.get() {
             _ if !a.online => "offline",
             Some((cp, ct))
                 if cp as usize == self.ordinal
                     && ct as usize == t
                     && task.state == TaskState::Running =>
             {
-                if task.ends_at.is_some() && self.now >= task.restart_at {
+                if task.ends_at().is_some() && self.now >= task.restart_at {
                     "restarting"
                 } else {
                     "updating"
@@ -237,18 +239,19 @@ impl<'a> Tasks<'a> {
             }
             _ => "running",
         };
+        let (component, component_uuid) = self.names.component(a.component);
         TaskOut {
-            component_uuid: Hex(a.component_uuid),
+            component_uuid: Hex(component_uuid),
             component_instance_uuid: Hex(a.instance_uuid),
             lifecycle_task_uuid: task.lifecycle.map(LifecycleId),
-            component_name: &a.component,
+            component_name: component,
             task_type: "update",
             status: task.state.as_str(),
             node_uuid: Hex(a.node_uuid),
             lca_uuid: Hex(a.lca_uuid),
             runtime_status: runtime,
-            actual_version: &a.version,
-            actual_release: &a.release,
+            actual_version: self.names.text(a.version),
+            actual_release: self.names.text(a.release),
         }
     }
 }
@@ -415,17 +418,21 @@ pub struct AgentOut<'a> {
 
 pub fn agent_out<'a>(model: &'a Model, core: &Core, n: usize) -> AgentOut<'a> {
     let a = &model.agents[n];
+    let (component, component_uuid) = model.names.component(a.component);
     AgentOut {
         id: &a.id,
-        component_name: &a.component,
-        component_uuid: Hex(a.component_uuid),
+        component_name: component,
+        component_uuid: Hex(component_uuid),
         component_instance_uuid: Hex(a.instance_uuid),
         node_uuid: Hex(a.node_uuid),
         lca_uuid: Hex(a.lca_uuid),
-        version: &a.version,
-        release: &a.release,
+        version: model.names.text(a.version),
+        release: model.names.text(a.release),
         runtime_status: model.runtime_status(n, core.now()),
-        plan_id: a.claim.map(|(p, _)| model.plans[p as usize].id.as_str()),
+        plan_id: a
+            .claim
+            .get()
+            .map(|(p, _)| model.plans[p as usize].id.as_str()),
     }
 }
 
