@@ -112,7 +112,7 @@ fn get(path: &str, auth: Option<&str>) -> Request<Body> {
     r.body(Body::empty()).expect("request")
 }
 
-async fn call(app: &axum::Router, req: Request<Body>) -> usize {
+async fn call(app: &upgrade_sim::http::App, req: Request<Body>) -> usize {
     let resp = app.clone().oneshot(req).await.expect("infallible");
     assert_eq!(resp.status(), 200, "{:?}", resp.headers());
     let body = resp.into_body().collect().await.expect("body").to_bytes();
@@ -120,7 +120,7 @@ async fn call(app: &axum::Router, req: Request<Body>) -> usize {
 }
 
 /// Mean time of one request through the router, one at a time.
-async fn mean(app: &axum::Router, path: &str, auth: Option<&str>, n: u32) -> Duration {
+async fn mean(app: &upgrade_sim::http::App, path: &str, auth: Option<&str>, n: u32) -> Duration {
     for _ in 0..n.min(20) {
         call(app, get(path, auth)).await;
     }

@@ -40,7 +40,7 @@ fn req(method: Method, path: &str, token: Option<&str>) -> Request<Body> {
     b.body(Body::empty()).expect("request")
 }
 
-async fn call(app: &axum::Router, r: Request<Body>) -> (u16, Option<String>, Vec<u8>) {
+async fn call(app: &upgrade_sim::http::App, r: Request<Body>) -> (u16, Option<String>, Vec<u8>) {
     let resp = app.clone().oneshot(r).await.expect("infallible");
     let status = resp.status().as_u16();
     let token = resp

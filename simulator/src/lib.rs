@@ -6,7 +6,7 @@
 //! # async fn demo() -> anyhow::Result<()> {
 //! use upgrade_sim::{router, Scenario, Sim, SimOptions};
 //! let sim = Sim::new(Scenario::embedded_default()?, SimOptions::default())?;
-//! let app = router(sim.clone()); // an axum Router: serve it, or call it with tower's oneshot
+//! let app = router(sim.clone()); // a tower service: serve it, or call it with tower's oneshot
 //! sim.advance(60_000)?;          // one virtual minute passes
 //! # Ok(()) }
 //! ```

@@ -19,7 +19,7 @@ fn state_path(test: &str) -> PathBuf {
 }
 
 /// A running simulator recording to `path`, as `serve --state-file` runs it.
-async fn recording(path: &std::path::Path) -> (Sim, axum::Router, Arc<StateFile>) {
+async fn recording(path: &std::path::Path) -> (Sim, upgrade_sim::http::App, Arc<StateFile>) {
     let sim = default_sim();
     let (file, _) = StateFile::open(&sim, path).await.expect("state file");
     let file = Arc::new(file);

@@ -70,7 +70,7 @@ pub async fn send(sim: &Sim, req: Request<Body>) -> Reply {
 }
 
 /// Sends one request to an app built some other way (`router_with`) and reads the reply.
-pub async fn call(app: &axum::Router, req: Request<Body>) -> Reply {
+pub async fn call(app: &upgrade_sim::http::App, req: Request<Body>) -> Reply {
     let resp: Response<Body> = app
         .clone()
         .oneshot(req)

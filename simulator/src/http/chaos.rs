@@ -8,23 +8,33 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::HeaderValue;
-use axum::middleware::Next;
 use axum::response::Response;
+use axum::Router;
 use bytes::Bytes;
 use http_body_util::BodyExt;
+use tower::ServiceExt;
 
 use super::shape;
 use crate::engine::{plain_error, plain_not_found, Exchanged, RequestInfo, WireEffects};
 use crate::faults::Action;
 use crate::{registry, Sim};
 
-/// Tags the request with its vendor, runs it, and applies the wire effects of its faults.
-pub async fn vendor_requests(State(sim): State<Sim>, mut req: Request, next: Next) -> Response {
+/// Routes `req` and waits for its answer.
+async fn route(routes: Router, req: Request) -> Response {
+    routes
+        .oneshot(req)
+        .await
+        .unwrap_or_else(|never| match never {})
+}
+
+/// Tags the request with its vendor, runs it through `routes`, and applies the wire effects
+/// of its faults.
+pub async fn vendor_requests(sim: Sim, mut req: Request, routes: Router) -> Response {
     if req.uri().path().starts_with("/_sim") {
         let (method, path) = (req.method().clone(), req.uri().path().to_string());
-        let response = next.run(req).await;
+        let response = route(routes, req).await;
         return shape::admin_json_errors(method.as_str(), &path, response).await;
     }
     let vendor = registry::vendor_of_path(req.uri().path());
@@ -42,7 +52,7 @@ pub async fn vendor_requests(State(sim): State<Sim>, mut req: Request, next: Nex
             return effects_of(r).await;
         }
     }
-    let response = next.run(req).await;
+    let response = route(routes, req).await;
     if response.extensions().get::<Exchanged>().is_some() {
         return effects_of(response).await;
     }

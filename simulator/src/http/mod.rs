@@ -12,6 +12,6 @@ mod state_file;
 mod tls;
 
 pub use listener::{serve, serve_on, ConnectionLimits, Listeners};
-pub use router::{router, router_with, AppOptions};
+pub use router::{router, router_with, App, AppOptions};
 pub use state_file::{Restored, StateFile};
 pub use tls::self_signed_tls;

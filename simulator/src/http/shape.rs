@@ -103,8 +103,8 @@ pub async fn message_of(response: Response) -> (Response, String) {
     (Response::from_parts(parts, Body::empty()), text)
 }
 
-/// What to say of an unrouted method. `Router::layer` wraps each route, so the `Allow` header
-/// axum adds to a 405 is set after this layer has run; the client still gets it.
+/// What to say of an unrouted method; the `Allow` header axum put on its 405 is carried over
+/// ([`with_allow_of`]).
 fn not_a_method(method: &str, path: &str) -> String {
     format!("Method Not Allowed: {method} is not a method of {path} (the Allow header lists those that are)")
 }
@@ -114,7 +114,15 @@ fn not_a_method(method: &str, path: &str) -> String {
 pub fn reshape(world: &mut World, info: &RequestInfo, axums: Response, message: &str) -> Response {
     let status = axums.status();
     let message = explain(status, info.method.as_str(), info.path(), message);
-    (info.render_error)(world, status, &message)
+    with_allow_of(&axums, (info.render_error)(world, status, &message))
+}
+
+/// `answer`, with the `Allow` header of axum's own answer (a 405 lists the route's methods).
+fn with_allow_of(axums: &Response, mut answer: Response) -> Response {
+    if let Some(allow) = axums.headers().get(header::ALLOW) {
+        answer.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    answer
 }
 
 fn explain(status: StatusCode, method: &str, path: &str, message: &str) -> String {
@@ -137,7 +145,8 @@ pub async fn admin_json_errors(method: &str, path: &str, response: Response) -> 
         return response;
     }
     let status = response.status();
-    let (_, message) = message_of(response).await;
+    let (axums, message) = message_of(response).await;
     let message = explain(status, method, path, &message);
-    (status, axum::Json(serde_json::json!({ "error": message }))).into_response()
+    let answer = (status, axum::Json(serde_json::json!({ "error": message }))).into_response();
+    with_allow_of(&axums, answer)
 }
