@@ -17,6 +17,9 @@ use tower::ServiceExt;
 use upgrade_conformance::auth::huawei;
 use upgrade_sim::{router, Scenario, Sim, SimOptions, WallClock};
 
+mod support;
+use support::call;
+
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -27,26 +30,6 @@ const UNITY_AUTH: &str = "Basic YWRtaW46UGFzc3dvcmQxMjMj";
 const BATCH: u32 = 20_000;
 
 type Make = Box<dyn Fn() -> Request<Body>>;
-
-async fn call(
-    app: &upgrade_sim::http::App,
-    req: Request<Body>,
-) -> (u16, axum::http::HeaderMap, Vec<u8>) {
-    let resp = app
-        .clone()
-        .oneshot(req)
-        .await
-        .unwrap_or_else(|e| match e {});
-    let status = resp.status().as_u16();
-    let headers = resp.headers().clone();
-    let body = resp
-        .into_body()
-        .collect()
-        .await
-        .map(|b| b.to_bytes().to_vec())
-        .unwrap_or_default();
-    (status, headers, body)
-}
 
 fn get(path: &str, headers: &[(&str, &str)]) -> Request<Body> {
     let mut b = Request::builder().uri(path);

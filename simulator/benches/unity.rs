@@ -13,9 +13,9 @@ use std::time::Instant;
 
 use axum::body::Body;
 use axum::http::{Method, Request};
-use http_body_util::BodyExt;
-use tower::ServiceExt;
 use upgrade_sim::{router, Scenario, Sim, SimOptions};
+
+mod support;
 
 const AUTH: &str = "Basic YWRtaW46UGFzc3dvcmQxMjMj";
 
@@ -40,20 +40,13 @@ fn req(method: Method, path: &str, token: Option<&str>) -> Request<Body> {
     b.body(Body::empty()).expect("request")
 }
 
+/// The answer's status, its CSRF token header and its body.
 async fn call(app: &upgrade_sim::http::App, r: Request<Body>) -> (u16, Option<String>, Vec<u8>) {
-    let resp = app.clone().oneshot(r).await.expect("infallible");
-    let status = resp.status().as_u16();
-    let token = resp
-        .headers()
+    let (status, headers, body) = support::call(app, r).await;
+    let token = headers
         .get("emc-csrf-token")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let body = resp
-        .into_body()
-        .collect()
-        .await
-        .map(|b| b.to_bytes().to_vec())
-        .unwrap_or_default();
     (status, token, body)
 }
 

@@ -55,16 +55,9 @@ struct Guarded {
 
 type AppFuture = Pin<Box<dyn Future<Output = Result<Response, std::convert::Infallible>> + Send>>;
 
-impl tower::Service<Request> for Guarded {
-    type Response = Response;
-    type Error = std::convert::Infallible;
-    type Future = AppFuture;
-
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, req: Request) -> Self::Future {
+impl Guarded {
+    /// Tags, routes and answers one request; a panic on the way becomes a 500.
+    fn answer(&self, req: Request) -> AppFuture {
         let (sim, routes) = (self.sim.clone(), self.routes.clone());
         Box::pin(async move {
             let answer = AssertUnwindSafe(chaos::vendor_requests(sim, req, routes))
@@ -86,7 +79,7 @@ impl tower::Service<Request> for App {
 
     fn call(&mut self, req: Request) -> Self::Future {
         match &mut self.0 {
-            Stack::Direct(guarded) => guarded.call(req),
+            Stack::Direct(guarded) => guarded.answer(req),
             Stack::Recorded(router) => {
                 let router = router.clone();
                 Box::pin(async move {
@@ -111,9 +104,14 @@ pub fn router_with(sim: Sim, options: AppOptions) -> App {
         routes: routes(sim.clone(), options.admin_token),
     };
     App(match options.state_file {
-        Some(file) => Stack::Recorded(Router::new().fallback_service(guarded).layer(
-            middleware::from_fn_with_state((sim, file), super::state_file::record),
-        )),
+        Some(file) => Stack::Recorded(
+            Router::new()
+                .fallback_service(tower::service_fn(move |req| guarded.answer(req)))
+                .layer(middleware::from_fn_with_state(
+                    (sim, file),
+                    super::state_file::record,
+                )),
+        ),
         None => Stack::Direct(guarded),
     })
 }
