@@ -6,7 +6,8 @@
 //! A profile of this binary (`perf record -g` on it) shows the app's own costs without the
 //! noise of a second process. Requests are built as scripts/bench-load.sh sends them.
 //!
-//! Run: `cargo bench -p upgrade-sim --bench hot_reads` (`HOT_READS_BATCHES=N`, default 7).
+//! Run: `cargo bench -p upgrade-sim --bench hot_reads` (`HOT_READS_BATCHES=N`, default 7;
+//! `HOT_READS_ONLY=taurusdb-token` times one read, for a profile of it alone).
 
 use std::time::Instant;
 
@@ -142,6 +143,11 @@ async fn main() {
             Box::new(move || get(&path, &unity))
         }),
     ];
+    let only = std::env::var("HOT_READS_ONLY").ok();
+    let reads: Vec<_> = reads
+        .into_iter()
+        .filter(|(name, _)| only.as_deref().is_none_or(|o| o == *name))
+        .collect();
     for (name, make) in &reads {
         let (status, _, body) = call(&app, make()).await;
         assert_eq!(status, 200, "{name}: {}", String::from_utf8_lossy(&body));
