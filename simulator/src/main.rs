@@ -85,6 +85,12 @@ enum Command {
         /// loses nothing when the in-memory ring wraps.
         #[arg(long, value_name = "FILE")]
         journal_file: Option<PathBuf>,
+        /// Threads answering requests. One is the fastest on a machine the client shares (the
+        /// world is one lock, so a second thread mostly adds cross-core traffic; BENCHMARKS.md);
+        /// the RSA decryption of OBShell's auth headers runs on a separate pool either way.
+        #[arg(long, env = "UPGRADE_SIM_WORKERS", default_value_t = 1,
+              value_parser = clap::value_parser!(u16).range(1..=1024))]
+        workers: u16,
     },
     /// Validate a scenario file and report errors with line and column.
     CheckScenario { file: PathBuf },
@@ -206,6 +212,7 @@ fn main() -> ExitCode {
             state_file,
             checkpoint_minutes,
             journal_file,
+            workers,
         } => match serve(ServeArgs {
             state_file,
             checkpoint_ms: checkpoint_minutes.saturating_mul(60_000),
@@ -225,6 +232,7 @@ fn main() -> ExitCode {
             speed,
             seed,
             journal_file,
+            workers: usize::from(workers),
         }) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -450,6 +458,7 @@ struct ServeArgs {
     speed: f64,
     seed: Option<u64>,
     journal_file: Option<PathBuf>,
+    workers: usize,
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
@@ -495,7 +504,10 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(sink) = journal {
         sim.set_journal_sink(sink);
     }
-    let runtime = tokio::runtime::Runtime::new()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(args.workers)
+        .enable_all()
+        .build()?;
     runtime.block_on(async move {
         let state_file = match &args.state_file {
             Some(path) => {

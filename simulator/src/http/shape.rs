@@ -46,12 +46,16 @@ fn why(vendor: &Vendor, without_credentials: bool) -> String {
 /// Refuses a body `vendor` will never take, from its `Content-Length`; otherwise caps the body
 /// to the same limit (a body sent without a length fails to read past it).
 pub fn refuse_early(vendor: &Vendor, req: &mut Request) -> Result<(), Early> {
-    let (limit, bare) = limit_for(vendor, req.headers());
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
+    let length = req.headers().get(header::CONTENT_LENGTH);
+    // A body known to be empty and declared by nobody (a GET's): nothing to refuse or cap, and
+    // no credential header to look up by name.
+    if length.is_none() && hyper::body::Body::size_hint(req.body()).exact() == Some(0) {
+        return Ok(());
+    }
+    let declared = length
         .and_then(|v| v.to_str().ok())
         .map(|v| v.trim().parse::<u64>());
+    let (limit, bare) = limit_for(vendor, req.headers());
     match declared {
         Some(Ok(n)) if n > limit as u64 => {
             return Err(Early(

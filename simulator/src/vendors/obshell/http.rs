@@ -65,8 +65,30 @@ enum Access {
     PlainFile,
 }
 
+/// RSA and AES need no world, so they are done before the lock. RSA takes about 200 µs: it
+/// runs on tokio's blocking pool, so that the threads answering requests keep answering and
+/// decryptions run on every core at once.
+async fn decrypt(raw: Raw, stages: auth::Stages) -> (Raw, auth::Decrypted) {
+    if !auth::Decrypted::needs_rsa(&raw, stages) {
+        let decrypted = auth::Decrypted::ahead(&raw, stages);
+        return (raw, decrypted);
+    }
+    let rsa = tokio::task::spawn_blocking(move || {
+        let decrypted = auth::Decrypted::ahead(&raw, stages);
+        (raw, decrypted)
+    });
+    match rsa.await {
+        Ok(done) => done,
+        // A panic there is the bug it would be here: the app's panic guard answers it.
+        Err(e) => match e.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            Err(_) => std::panic::resume_unwind(Box::new("shutting down: decryption cancelled")),
+        },
+    }
+}
+
 /// The one request path: authenticate, parse, apply and render under one lock.
-fn serve(
+async fn serve(
     ex: Exchange,
     raw: Raw,
     access: Access,
@@ -79,8 +101,7 @@ fn serve(
         traced: access != Access::Untraced,
         decrypt_body: access != Access::PlainFile,
     };
-    // RSA and AES need no world: done here, they run on every core at once.
-    let decrypted = auth::Decrypted::ahead(&raw, stages);
+    let (raw, decrypted) = decrypt(raw, stages).await;
     ex.run(|w| {
         let (core, m) = w.split::<Model>();
         if endpoint.only_current() && m.profile == Profile::Legacy {
@@ -113,7 +134,7 @@ fn serve(
 macro_rules! at {
     ($access:expr, $endpoint:expr) => {
         move |ex: Exchange, RawQuery(q): RawQuery, raw: Raw| async move {
-            serve(ex, raw, $access, $endpoint, "", q.as_deref())
+            serve(ex, raw, $access, $endpoint, "", q.as_deref()).await
         }
     };
 }
@@ -122,7 +143,7 @@ macro_rules! at {
 macro_rules! at_id {
     ($endpoint:expr) => {
         move |ex: Exchange, Path(id): Path<String>, RawQuery(q): RawQuery, raw: Raw| async move {
-            serve(ex, raw, Access::Protected, $endpoint, &id, q.as_deref())
+            serve(ex, raw, Access::Protected, $endpoint, &id, q.as_deref()).await
         }
     };
 }
@@ -179,7 +200,7 @@ pub fn routes() -> Router<Sim> {
             "/api/v1/upgrade/package/info",
             route(get(at!(P, Endpoint::PackageInfo)).delete(
                 |ex: Exchange, RawQuery(q): RawQuery, raw: Raw| async move {
-                    serve(ex, raw, P, Endpoint::DeletePackage, "info", q.as_deref())
+                    serve(ex, raw, P, Endpoint::DeletePackage, "info", q.as_deref()).await
                 },
             )),
         )
