@@ -48,7 +48,11 @@ pub struct NodeId {
 
 impl fmt::Display for NodeId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:016x}{:016x}no07", self.hash, self.n)
+        // `{:016x}{:016x}no07`, without core::fmt's padding machinery.
+        let mut id = *b"00000000000000000000000000000000no07";
+        let _ = hex::encode_to_slice(self.hash.to_be_bytes(), &mut id[..16]);
+        let _ = hex::encode_to_slice(u64::from(self.n).to_be_bytes(), &mut id[16..32]);
+        f.write_str(std::str::from_utf8(&id).unwrap_or_default())
     }
 }
 
@@ -572,4 +576,17 @@ pub fn domain_id() -> String {
         stable_hash(b"taurusdb/domain"),
         stable_hash(b"taurusdb/domain/2")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::NodeId;
+
+    #[test]
+    fn a_node_id_is_two_zero_padded_hex_words_and_the_suffix() {
+        for (hash, n) in [(0u64, 0u32), (0xdead_beef, 2), (u64::MAX, u32::MAX)] {
+            let want = format!("{hash:016x}{n:016x}no07");
+            assert_eq!(NodeId { hash, n }.to_string(), want);
+        }
+    }
 }

@@ -119,13 +119,51 @@ impl JsonSchema for Stamp {
 }
 
 /// Anything `Display` as a JSON string, written into the body without an intermediate
-/// `String` (node ids and names, addresses, percentages).
+/// `String` (node ids and names, addresses, percentages): formatted on the stack, then
+/// written as one string (serde's `collect_str` escapes it fragment by fragment, as `Display`
+/// hands them over); one longer than the stack buffer is still collected.
 #[derive(Debug, Clone, Copy)]
 pub struct Text<T>(pub T);
 
 impl<T: fmt::Display> Serialize for Text<T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&self.0)
+        let mut buf = OnStack::<96>::default();
+        match fmt::write(&mut buf, format_args!("{}", self.0)) {
+            Ok(()) => s.serialize_str(buf.text()),
+            Err(_) => s.collect_str(&self.0),
+        }
+    }
+}
+
+/// A `fmt::Write` into a fixed buffer that fails once it is full.
+struct OnStack<const N: usize> {
+    buf: [u8; N],
+    len: usize,
+}
+
+impl<const N: usize> Default for OnStack<N> {
+    fn default() -> Self {
+        Self {
+            buf: [0; N],
+            len: 0,
+        }
+    }
+}
+
+impl<const N: usize> OnStack<N> {
+    fn text(&self) -> &str {
+        // Only whole `str`s are ever copied in, so the bytes are UTF-8.
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or_default()
+    }
+}
+
+impl<const N: usize> fmt::Write for OnStack<N> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let end = self.len + s.len();
+        let room = self.buf.get_mut(self.len..end).ok_or(fmt::Error)?;
+        room.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
     }
 }
 
@@ -191,5 +229,13 @@ mod tests {
             );
         }
         assert_eq!(render(&Stamp(None)), b"\"\"");
+    }
+
+    #[test]
+    fn text_is_the_display_string_escaped_once_however_long() {
+        assert_eq!(render(&Text(format_args!("a\"b{}", 7))), b"\"a\\\"b7\"");
+        let long = "x".repeat(300);
+        assert_eq!(render(&Text(&long)), format!("\"{long}\"").into_bytes());
+        assert_eq!(render(&Text("")), b"\"\"");
     }
 }
