@@ -16,11 +16,12 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, Sleep};
+
+use super::listener::ConnectionLimits;
 
 /// What a connection shares with the service that answers its requests.
 #[derive(Clone, Default)]
@@ -50,21 +51,13 @@ impl Drop for InFlight {
     }
 }
 
-/// The two limits a waiting connection has.
-#[derive(Debug, Clone, Copy)]
-pub struct Waits {
-    /// No byte in either direction for this long.
-    pub idle: Duration,
-    /// No complete request head this long after the wait for one began.
-    pub header_read: Duration,
-}
-
 /// A TCP stream with a reset switch, an idle limit and a header-read limit. A read or write
 /// only notes the time; the one timer is re-armed from those notes when it fires.
 pub struct Connection {
     inner: TcpStream,
     shared: Shared,
-    waits: Waits,
+    /// Its limits (the idle and header-read ones apply here).
+    limits: ConnectionLimits,
     /// When a byte last moved (or a request was last seen in flight).
     last: Instant,
     /// When a byte was last written: after a request is answered, when its answer went out.
@@ -78,18 +71,18 @@ pub struct Connection {
 }
 
 impl Connection {
-    pub fn new(inner: TcpStream, shared: Shared, waits: Waits) -> Self {
+    pub fn new(inner: TcpStream, shared: Shared, limits: ConnectionLimits) -> Self {
         let now = Instant::now();
         Self {
             inner,
             shared,
-            waits,
+            limits,
             last: now,
             last_write: now,
             waiting_since: now,
             answered: 0,
             timer: Box::pin(tokio::time::sleep_until(
-                now + waits.idle.min(waits.header_read),
+                now + limits.idle.min(limits.header_read),
             )),
         }
     }
@@ -108,8 +101,8 @@ impl Connection {
         }
         while self.timer.as_mut().poll(cx).is_ready() {
             let now = Instant::now();
-            if busy || self.shared.in_flight.load(Ordering::Relaxed) > 0 {
-                self.timer.as_mut().reset(now + self.waits.header_read);
+            if busy {
+                self.timer.as_mut().reset(now + self.limits.header_read);
                 continue;
             }
             let answered = self.shared.answered.load(Ordering::Relaxed);
@@ -119,14 +112,14 @@ impl Connection {
                 self.answered = answered;
                 self.waiting_since = self.last_write;
             }
-            let idle_at = self.last + self.waits.idle;
-            let head_at = self.waiting_since + self.waits.header_read;
+            let idle_at = self.last + self.limits.idle;
+            let head_at = self.waiting_since + self.limits.header_read;
             if idle_at <= now || head_at <= now {
                 return true;
             }
             // Never further ahead than one header-read limit: a wait that begins before the
             // timer fires again is then still caught on time.
-            let next = idle_at.min(head_at).min(now + self.waits.header_read);
+            let next = idle_at.min(head_at).min(now + self.limits.header_read);
             self.timer.as_mut().reset(next);
         }
         false

@@ -20,7 +20,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tower::ServiceExt;
 use tower_http::timeout::TimeoutBody;
 
-use super::connection::{Aborted, Connection, InFlight, Shared, Waits};
+use super::connection::{Aborted, Connection, InFlight, Shared};
 use super::router::{router_with, AppOptions};
 use crate::engine::AbortConnection;
 use crate::Sim;
@@ -193,11 +193,7 @@ pub async fn serve_on(
         };
         let _ = stream.set_nodelay(true);
         let shared = Shared::default();
-        let waits = Waits {
-            idle: limits.idle,
-            header_read: limits.header_read,
-        };
-        let io = Connection::new(stream, shared.clone(), waits);
+        let io = Connection::new(stream, shared.clone(), limits);
         let app = app.clone();
         let service =
             hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
