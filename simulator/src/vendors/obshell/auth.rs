@@ -195,27 +195,42 @@ pub struct Decrypted {
     v1: Option<Result<(String, i64), String>>,
 }
 
+/// The RSA-sealed header a request's auth decrypts.
+enum Sealed<'a> {
+    V2(&'a str),
+    V1(&'a str),
+}
+
+/// The v2 header, else on a protected route the v1 header.
+fn sealed(raw: &Raw, stages: Stages) -> Option<Sealed<'_>> {
+    match v2_header(&raw.headers) {
+        Some(h) => Some(Sealed::V2(h)),
+        None => v1_header(&raw.headers)
+            .filter(|_| stages.protect)
+            .map(Sealed::V1),
+    }
+}
+
 impl Decrypted {
     /// Whether [`Decrypted::ahead`] has an RSA block to decrypt in `raw` (about 200 µs).
     pub fn needs_rsa(raw: &Raw, stages: Stages) -> bool {
-        v2_header(&raw.headers).is_some() || (stages.protect && v1_header(&raw.headers).is_some())
+        sealed(raw, stages).is_some()
     }
 
     /// Decrypts what `raw` carries: the v2 header (and with it the body, if the route's
     /// `BodyDecrypt` runs), else on a protected route the v1 header.
     pub fn ahead(raw: &Raw, stages: Stages) -> Self {
         let body = raw.body.as_deref().unwrap_or_default();
-        if let Some(h) = v2_header(&raw.headers) {
-            return Self {
+        match sealed(raw, stages) {
+            Some(Sealed::V2(h)) => Self {
                 v2: Some(decode_v2_with_body(h, body, stages.decrypt_body)),
                 v1: None,
-            };
-        }
-        Self {
-            v2: None,
-            v1: v1_header(&raw.headers)
-                .filter(|_| stages.protect)
-                .map(decode_v1),
+            },
+            Some(Sealed::V1(h)) => Self {
+                v2: None,
+                v1: Some(decode_v1(h)),
+            },
+            None => Self { v2: None, v1: None },
         }
     }
 }
